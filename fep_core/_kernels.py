@@ -1,0 +1,273 @@
+"""Compiled (numba) kernels of the attractor network. Private: use :mod:`fep_core.network`.
+
+One synchronous step of the paper's reference code, for a network with coupling ``J`` (n x n,
+zero diagonal), state ``x``, bias ``b``, precision ``iT`` and learning rate ``alpha``:
+
+1. ``h = J @ x``                                   (all nodes see the previous state)
+2. ``x' = ppf(u, iT (b + h))`` or ``L(iT (b + h))``  (stochastic / deterministic inference)
+3. ``J_ij += alpha (x'_i - L(h_i)) x'_j``  for i != j  (Hebbian minus predicted correlation)
+
+Layout: the kernels hold ``JT = J.T`` (row ``j`` of ``JT`` is column ``j`` of ``J``), so that
+``h = sum_j x_j JT[j]`` is a sequence of AXPYs, which vectorise across ``i`` while each ``h_i`` is
+still summed over ``j`` in a fixed order (no reassociation, bitwise reproducible). Step 3 and the
+next step's step 1 both use the new state, so they are fused into one sweep over ``JT``
+(``_sweep``): one read and one write of J per step. ``h`` at the start of a call is recomputed
+with the same order, so results do not depend on how a long run is split into calls, and the
+batched, single-network and column-parallel kernels agree bit for bit.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from ._numerics import kl as _kl
+from ._numerics import langevin as _L
+from ._numerics import ppf as _ppf
+
+# ---------------------------------------------------------------------------------------------
+# Sweep primitives (shared by every kernel so that all of them round identically)
+
+
+@njit(cache=True)
+def _field(JT, x, h, lo, hi):
+    """``h[i] = sum_j J_ij x_j`` for ``lo <= i < hi``, summed over ``j`` in order."""
+    for i in range(lo, hi):
+        h[i] = 0.0
+    for j in range(x.shape[0]):
+        xj = x[j]
+        r = JT[j]
+        for i in range(lo, hi):
+            h[i] += xj * r[i]
+
+
+@njit(cache=True)
+def _sweep(JT, x, c, h, lo, hi):
+    """Learning update fused with the next field, for ``lo <= i < hi``.
+
+    ``J_ij += c_i x_j`` (i != j), then ``h_i = sum_j J_ij x_j`` with the updated ``J``.
+    The diagonal receives ``c_j x_j`` and is reset to exactly 0 before it is used.
+    """
+    for i in range(lo, hi):
+        h[i] = 0.0
+    for j in range(x.shape[0]):
+        xj = x[j]
+        r = JT[j]
+        for i in range(lo, hi):
+            r[i] += c[i] * xj
+        if lo <= j < hi:
+            r[j] = 0.0
+        for i in range(lo, hi):
+            h[i] += xj * r[i]
+
+
+@njit(cache=True)
+def _macro_vfe(JT, x, bias, h, lq, tmp, out):
+    """Macro-scale VFE of the reference code at state ``x`` with ``h = J x``.
+
+    ``bq = b + h``; complexity ``sum_i KL[CB(bq_i) || CB(b_i)]``; accuracy
+    ``b . L(bq) + L(bq)^T J L(bq)``; writes (vfe, complexity, accuracy) into ``out``.
+    """
+    n = x.shape[0]
+    comp = 0.0
+    acc = 0.0
+    for i in range(n):
+        bq = bias[i] + h[i]
+        comp += _kl(bq, bias[i])
+        lq[i] = _L(bq)
+        acc += bias[i] * lq[i]
+    _field(JT, lq, tmp, 0, n)
+    for i in range(n):
+        acc += lq[i] * tmp[i]
+    out[0] = comp - acc
+    out[1] = comp
+    out[2] = acc
+
+
+# ---------------------------------------------------------------------------------------------
+# Dynamics of one network over a run of segments (constant bias within a segment)
+
+
+@njit(cache=True)
+def _record(t, s, x, bias, JT, h, lq, tmp, vfe, dj, states, means, trace):
+    n = x.shape[0]
+    if states.shape[0] > 0:
+        for i in range(n):
+            states[t, i] = x[i]
+    if means.shape[0] > 0:
+        for i in range(n):
+            means[s, i] += x[i]
+    if trace.shape[0] > 0:
+        _macro_vfe(JT, x, bias, h, lq, tmp, vfe)
+        trace[t, 0] = vfe[0]
+        trace[t, 1] = vfe[1]
+        trace[t, 2] = vfe[2]
+        trace[t, 3] = dj
+
+
+@njit(cache=True)
+def _weight_change(c, x):
+    """Frobenius norm of the update ``c_i x_j`` (i != j), from O(n) sums."""
+    sq = 0.0
+    for i in range(x.shape[0]):
+        sq += x[i] * x[i]
+    dj = 0.0
+    for i in range(x.shape[0]):
+        dj += c[i] * c[i] * (sq - x[i] * x[i])
+    return math.sqrt(dj)
+
+
+@njit(cache=True)
+def _run_network(JT, x, patterns, seg_index, scale, steps_per_segment, iT, alpha, uniforms,
+                 orders, stochastic, sequential, states, means, trace):
+    """Run ``len(seg_index)`` segments of ``steps_per_segment`` steps in place.
+
+    Segment ``s`` uses bias ``scale * patterns[seg_index[s]]``. Synchronous schedule by default;
+    ``sequential`` updates node ``orders[t, k]`` k-th within step ``t`` from the current states
+    of all others (random-scan Gibbs), and learns after the sweep with, for each node, the field
+    it saw (without bias) as prediction and the swept state as presynaptic factor.
+    Optional outputs (size-0 arrays switch them off): ``states`` (steps, n) every state;
+    ``means`` (segments, n) mean state per segment; ``trace`` (steps, 4) macro VFE, complexity,
+    accuracy and ||dJ||_F per step.
+    """
+    n = x.shape[0]
+    h = np.empty(n)
+    c = np.zeros(n)
+    bias = np.empty(n)
+    lq = np.empty(n)
+    tmp = np.empty(n)
+    vfe = np.empty(3)
+    learn = alpha > 0.0
+    if not sequential:
+        _field(JT, x, h, 0, n)
+    t = 0
+    for s in range(seg_index.shape[0]):
+        p = patterns[seg_index[s]]
+        for i in range(n):
+            bias[i] = scale * p[i]
+        if means.shape[0] > 0:
+            for i in range(n):
+                means[s, i] = 0.0
+        for _ in range(steps_per_segment):
+            if sequential:
+                for k in range(n):
+                    i = orders[t, k]
+                    hi = 0.0
+                    for j in range(n):
+                        hi += x[j] * JT[j, i]
+                    h[i] = hi
+                    theta = iT * (bias[i] + hi)
+                    x[i] = _ppf(uniforms[t, i], theta) if stochastic else _L(theta)
+                if learn:
+                    for i in range(n):
+                        c[i] = alpha * (x[i] - _L(h[i]))
+                    _sweep(JT, x, c, h, 0, n)
+                else:
+                    _field(JT, x, h, 0, n)
+            else:
+                for i in range(n):
+                    theta = iT * (bias[i] + h[i])
+                    xi = _ppf(uniforms[t, i], theta) if stochastic else _L(theta)
+                    if learn:
+                        c[i] = alpha * (xi - _L(h[i]))
+                    x[i] = xi
+                if learn:
+                    _sweep(JT, x, c, h, 0, n)
+                else:
+                    _field(JT, x, h, 0, n)
+            dj = _weight_change(c, x) if (learn and trace.shape[0] > 0) else 0.0
+            _record(t, s, x, bias, JT, h, lq, tmp, vfe, dj, states, means, trace)
+            t += 1
+        if means.shape[0] > 0:
+            for i in range(n):
+                means[s, i] /= steps_per_segment
+
+
+@njit(parallel=True, cache=True)
+def run_batch(JT, x, patterns, seg_index, scale, steps_per_segment, iT, alpha, uniforms, orders,
+              stochastic, sequential, states, means, trace):
+    """Batched driver: network ``k`` runs on its own slice of every array (parallel over k).
+
+    Shapes: JT (B, n, n) transposed couplings; x (B, n); patterns (Bp, P, n) with Bp in {1, B};
+    seg_index (B, S); scale, iT, alpha (B,); uniforms (B, S*K, n); orders (B, S*K, n) or
+    (B, 0, 0); states (B, S*K, n) or (B, 0, 0); means (B, S, n) or (B, 0, 0); trace
+    (B, S*K, 4) or (B, 0, 0).
+    """
+    B = x.shape[0]
+    shared = patterns.shape[0] == 1
+    for k in prange(B):
+        pk = patterns[0] if shared else patterns[k]
+        _run_network(JT[k], x[k], pk, seg_index[k], scale[k], steps_per_segment, iT[k], alpha[k],
+                     uniforms[k], orders[k], stochastic, sequential, states[k], means[k], trace[k])
+
+
+@njit(parallel=True, cache=True)
+def run_large(JT, x, bias, steps, iT, alpha, uniforms, stochastic, n_chunks):
+    """One large network, synchronous schedule, the nodes split into ``n_chunks`` column blocks
+    swept in parallel. For n in the thousands a step is bound by memory bandwidth (J is read and
+    written once per step); the arithmetic per element is that of ``_run_network``, so the
+    results are identical to it."""
+    n = x.shape[0]
+    h = np.empty(n)
+    c = np.zeros(n)
+    bounds = np.linspace(0, n, n_chunks + 1).astype(np.int64)
+    learn = alpha > 0.0
+    for q in prange(n_chunks):
+        _field(JT, x, h, bounds[q], bounds[q + 1])
+    for t in range(steps):
+        for i in range(n):
+            theta = iT * (bias[i] + h[i])
+            xi = _ppf(uniforms[t, i], theta) if stochastic else _L(theta)
+            if learn:
+                c[i] = alpha * (xi - _L(h[i]))
+            x[i] = xi
+        if learn:
+            for q in prange(n_chunks):
+                _sweep(JT, x, c, h, bounds[q], bounds[q + 1])
+        else:
+            for q in prange(n_chunks):
+                _field(JT, x, h, bounds[q], bounds[q + 1])
+
+
+@njit(parallel=True, cache=True)
+def relax_batch(JT, starts, bias, iT, tol, max_steps, out, steps, converged):
+    """Deterministic synchronous iteration ``x <- L(iT (b + J x))`` to a fixed point.
+
+    JT (B, n, n); starts (B, M, n); bias (B, n); iT (B,). Converged when the largest change of
+    a state is <= ``tol``. Writes out (B, M, n), steps (B, M), converged (B, M).
+    """
+    B, M, n = starts.shape
+    for job in prange(B * M):
+        k = job // M
+        m = job % M
+        x = starts[k, m].copy()
+        h = np.empty(n)
+        steps[k, m] = max_steps
+        converged[k, m] = False
+        for it in range(max_steps):
+            _field(JT[k], x, h, 0, n)
+            delta = 0.0
+            for i in range(n):
+                xi = _L(iT[k] * (bias[k, i] + h[i]))
+                d = abs(xi - x[i])
+                if d > delta:
+                    delta = d
+                x[i] = xi
+            if delta <= tol:
+                steps[k, m] = it + 1
+                converged[k, m] = True
+                break
+        out[k, m] = x
+
+
+@njit(cache=True)
+def macro_vfe_batch(JT, x, bias, out):
+    """Macro VFE, complexity and accuracy per network: JT (B,n,n), x (B,n), bias (B,n) -> out (B,3)."""
+    B, n = x.shape
+    h = np.empty(n)
+    lq = np.empty(n)
+    tmp = np.empty(n)
+    for k in range(B):
+        _field(JT[k], x[k], h, 0, n)
+        _macro_vfe(JT[k], x[k], bias[k], h, lq, tmp, out[k])

@@ -1,0 +1,77 @@
+"""Argument checks shared by every module: one clear error that names the argument."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def as_generator(rng) -> np.random.Generator:
+    """Return a ``numpy.random.Generator`` from ``rng`` (an int seed, a Generator or None).
+
+    ``None`` draws fresh entropy; pass a seed for reproducible numbers.
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or isinstance(rng, (numbers.Integral, np.random.SeedSequence)):
+        if isinstance(rng, numbers.Integral) and rng < 0:
+            raise ValueError(f"rng must be a non-negative integer seed, got {rng}")
+        return np.random.default_rng(rng)
+    raise TypeError(f"rng must be an int seed, a numpy.random.Generator or None, got {type(rng).__name__}")
+
+
+def finite_array(value, name: str, *, ndim=None, shape=None, dtype=float) -> np.ndarray:
+    """Convert ``value`` to an array and check that it is finite (and of the right shape)."""
+    try:
+        arr = np.asarray(value, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be numeric, got {type(value).__name__}") from exc
+    if ndim is not None and arr.ndim not in np.atleast_1d(ndim):
+        raise ValueError(f"{name} must have {ndim} dimension(s), got shape {arr.shape}")
+    if shape is not None:
+        if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
+            want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
+            raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    return arr
+
+
+def positive(value, name: str, *, allow_zero: bool = False) -> float:
+    """Check a finite positive (or non-negative) scalar."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if value < 0 or (value == 0 and not allow_zero):
+        bound = "non-negative" if allow_zero else "positive"
+        raise ValueError(f"{name} must be {bound}, got {value}")
+    return value
+
+
+def positive_array(value, name: str, *, allow_zero: bool = False) -> np.ndarray:
+    """Check an array (or scalar) of finite positive (or non-negative) values."""
+    arr = finite_array(value, name)
+    bad = arr < 0 if allow_zero else arr <= 0
+    if np.any(bad):
+        bound = "non-negative" if allow_zero else "positive"
+        raise ValueError(f"{name} must be {bound}, got minimum {arr.min()}")
+    return arr
+
+
+def count(value, name: str, *, minimum: int = 1) -> int:
+    """Check an integer count >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    value = int(value)
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def choice(value, name: str, options) -> str:
+    """Check that ``value`` is one of ``options``."""
+    if value not in options:
+        raise ValueError(f"{name} must be one of {sorted(options)}, got {value!r}")
+    return value

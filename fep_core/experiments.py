@@ -1,0 +1,435 @@
+"""The paper's four simulations, one pure function each (defaults = the paper's settings).
+
+Each returns a small dataclass with every number and array the chapters plot. Randomness comes
+from ``seed`` alone, through :class:`numpy.random.SeedSequence` keys that name what a stream is
+for, so e.g. one cell of the Simulation-2 grid rerun on its own gives the grid's numbers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import cb, datasets, metrics
+from ._validation import count, finite_array, positive
+from .network import AttractorBatch, AttractorNetwork, TrainingTrace
+
+__all__ = ["simulation1", "simulation1_seeds", "simulation2", "simulation2_cell", "simulation3",
+           "simulation4", "PAPER_INVERSE_TEMPERATURES", "PAPER_EVIDENCES", "REGIMES"]
+
+PAPER_EVIDENCES = np.arange(1, 21, dtype=float)
+PAPER_INVERSE_TEMPERATURES = np.geomspace(0.01, 1.0, 19)
+# The three regimes the paper details (Fig 4C-E): (evidence, inverse temperature = grid value).
+REGIMES = {"high complexity": (16.0, PAPER_INVERSE_TEMPERATURES[14]),
+           "balanced": (11.0, PAPER_INVERSE_TEMPERATURES[11]),
+           "low complexity": (6.0, PAPER_INVERSE_TEMPERATURES[4])}
+
+# Stream purposes, used as the last element of SeedSequence spawn keys.
+_TRAIN, _EVAL_RETRIEVAL, _EVAL_GENERALIZATION, _PROBE, _FREE = 0, 1, 2, 3, 4
+
+
+def _stream(seed, *key):
+    """A Generator for ``seed`` and a tuple of non-negative ints naming its purpose."""
+    count(seed, "seed", minimum=0)
+    return np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=tuple(int(k) for k in key)))
+
+
+def _cell_key(evidence, inverse_temperature):
+    """Spawn-key prefix of a (evidence, precision) cell, independent of the grid it sits in."""
+    return (int(round(evidence * 1000)), int(round(inverse_temperature * 1e9)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Simulation 1
+
+
+@dataclass
+class Simulation1Result:
+    """Simulation 1 (5x5 bars). Arrays: patterns (2, 25), attractors (2, 25) fixed points reached
+    from each pattern, J (25, 25), retrieval/generalisation states (steps, 25) and their
+    projections (steps, 2) onto the two attractors (cosine similarity)."""
+
+    patterns: np.ndarray
+    data_correlation: float
+    trace: TrainingTrace
+    J: np.ndarray
+    attractors: np.ndarray
+    attractor_correlation: float
+    attractors_converged: np.ndarray
+    asymmetry: float
+    retrieval_bias: np.ndarray
+    retrieval_states: np.ndarray
+    retrieval_projection: np.ndarray
+    generalization_bias: np.ndarray
+    generalization_states: np.ndarray
+    generalization_projection: np.ndarray
+    params: dict = field(default_factory=dict)
+
+
+def _cosine_projection(states, attractors):
+    a = attractors / np.linalg.norm(attractors, axis=1, keepdims=True)
+    norms = np.linalg.norm(states, axis=1, keepdims=True)
+    return (states / np.where(norms > 0, norms, 1.0)) @ a.T
+
+
+def simulation1(*, seed=0, evidence=30.0, inverse_temperature=0.1, learning_rate=0.01, epochs=500,
+                steps_per_epoch=10, retrieval_inverse_temperature=1.0, retrieval_steps=30,
+                generalization_inverse_temperature=2.0, generalization_steps=20, noise=1.0):
+    """Simulation 1: two overlapping bars (r = 0.77) learned as near-orthogonal attractors.
+
+    Trains a 25-node network on the z-scored vertical and horizontal bars (random order), finds
+    the attractor reached from each bar, then probes the trained network from a zero state:
+    retrieval of a noisy vertical bar (bias = bar + N(0, noise^2), iT 1, 30 steps) and
+    generalisation to the cross of both bars (iT 2, 20 steps), which the network can only
+    represent by mixing attractors.
+    """
+    pats = datasets.bars()
+    net = AttractorNetwork(25, rng=_stream(seed, _TRAIN))
+    trace = net.train(pats, evidence=evidence, epochs=epochs, steps_per_epoch=steps_per_epoch,
+                      inverse_temperature=inverse_temperature, learning_rate=learning_rate,
+                      record=True)
+    _, fixed, conv = metrics.find_attractors(net, pats)
+    probe = _stream(seed, _PROBE)
+    noisy = pats[0] + positive(noise, "noise", allow_zero=True) * probe.standard_normal(25)
+    cross = datasets.cross()
+    J = net.J.copy()
+    probe_net = AttractorNetwork(25, rng=probe, coupling=J)
+    ret = probe_net.run(noisy, retrieval_steps, inverse_temperature=retrieval_inverse_temperature)
+    probe_net.state = np.zeros(25)
+    gen = probe_net.run(cross, generalization_steps, inverse_temperature=generalization_inverse_temperature)
+    return Simulation1Result(
+        patterns=pats, data_correlation=float(np.corrcoef(pats)[0, 1]), trace=trace, J=J,
+        attractors=fixed, attractor_correlation=float(np.corrcoef(fixed)[0, 1]),
+        attractors_converged=conv, asymmetry=float(net.asymmetry()), retrieval_bias=noisy,
+        retrieval_states=ret, retrieval_projection=_cosine_projection(ret, fixed),
+        generalization_bias=cross, generalization_states=gen,
+        generalization_projection=_cosine_projection(gen, fixed),
+        params=dict(seed=seed, evidence=evidence, inverse_temperature=inverse_temperature,
+                    learning_rate=learning_rate, epochs=epochs, steps_per_epoch=steps_per_epoch))
+
+
+def simulation1_seeds(seeds=range(10), **kwargs):
+    """Attractor correlation (and asymmetry) of Simulation 1 over several seeds, as a DataFrame."""
+    rows = []
+    for s in seeds:
+        r = simulation1(seed=s, **kwargs)
+        rows.append({"seed": s, "attractor_correlation": r.attractor_correlation,
+                     "asymmetry": r.asymmetry, "final_vfe": float(r.trace.vfe[-1])})
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Simulation 2
+
+
+@dataclass
+class Simulation2Result:
+    """Simulation 2 grid. ``table``: one row per (evidence, inverse_temperature) cell with
+    columns evidence, inverse_temperature, retrieval, generalization, n_attractors,
+    orthogonality (degrees, distinct pairs), attractor_correlation, asymmetry, converged.
+    ``J`` (cells, 64, 64), ``attractors`` (list of (A_k, 64)), per-trial scores (cells, trials)."""
+
+    table: pd.DataFrame
+    J: np.ndarray
+    attractors: list
+    retrieval_scores: np.ndarray
+    generalization_scores: np.ndarray
+    data_orthogonality: float
+    data_orthogonality_with_self: float
+    params: dict = field(default_factory=dict)
+
+
+def _train_digits_batch(evidences, inverse_temperatures, *, seed, learning_rate, epochs,
+                        steps_per_epoch, progress):
+    d = datasets.digits()
+    rngs = [_stream(seed, *_cell_key(e, t), _TRAIN) for e, t in zip(evidences, inverse_temperatures)]
+    batch = AttractorBatch(len(evidences), 64, rng=rngs)
+    batch.train(d.train, evidence=evidences, epochs=epochs, steps_per_epoch=steps_per_epoch,
+                inverse_temperature=inverse_temperatures, learning_rate=learning_rate,
+                progress=progress)
+    return batch
+
+
+def _evaluate_digits_batch(batch, evidences, inverse_temperatures, *, seed, trials, eval_steps):
+    """Retrieval, generalisation and attractors of trained digit networks (batched)."""
+    d = datasets.digits()
+    B = batch.n_networks
+    keys = [_cell_key(e, t) for e, t in zip(evidences, inverse_temperatures)]
+    scale = 0.1 * np.asarray(evidences)[:, None, None]
+    ret_orig = scale * d.train[np.arange(trials) % len(d.train)][None]
+    gen_rngs = [_stream(seed, *k, _EVAL_GENERALIZATION) for k in keys]
+    gen_idx = np.stack([g.integers(0, len(d.test), size=trials) for g in gen_rngs])
+    gen_orig = scale * d.test[gen_idx]
+    ret = metrics.recall_scores(batch, ret_orig, rng=[_stream(seed, *k, _EVAL_RETRIEVAL) for k in keys],
+                                steps=eval_steps)
+    gen = metrics.recall_scores(batch, gen_orig, rng=gen_rngs, steps=eval_steps)
+    uniq, fixed, conv = metrics.find_attractors(batch, np.asarray(evidences)[:, None, None] * d.train[None])
+    return ret, gen, gen_idx, uniq, fixed, conv
+
+
+def _grid_table(evidences, inverse_temperatures, batch, ret, gen, uniq, fixed, conv):
+    rows = []
+    J = batch.J
+    for k, (e, t) in enumerate(zip(evidences, inverse_temperatures)):
+        rows.append({"evidence": e, "inverse_temperature": t,
+                     "retrieval": float(np.median(ret["score"][k])),
+                     "generalization": float(np.median(gen["score"][k])),
+                     "n_attractors": len(uniq[k]),
+                     "orthogonality": metrics.orthogonality(uniq[k]),
+                     "attractor_correlation": metrics.mean_correlation(uniq[k]) if len(uniq[k]) > 1 else np.nan,
+                     "asymmetry": float(np.linalg.norm(J[k] - J[k].T) / max(np.linalg.norm(J[k]), 1e-300)),
+                     "converged": bool(np.all(conv[k]))})
+    return pd.DataFrame(rows)
+
+
+def simulation2(*, seed=0, evidences=PAPER_EVIDENCES, inverse_temperatures=PAPER_INVERSE_TEMPERATURES,
+                learning_rate=0.001, epochs=5000, steps_per_epoch=10, trials=100, eval_steps=100,
+                progress=False):
+    """Simulation 2: digits, grid over evidence x precision, trained and evaluated as one batch.
+
+    Parameters
+    ----------
+    evidences, inverse_temperatures : 1-D arrays — the grid axes (paper: 1..20 and 19
+        log-spaced values in [0.01, 1])
+    learning_rate : float — 0.001 as in the reference code (the paper's text says 0.01)
+    trials, eval_steps : retrieval/generalisation trials per cell and steps per trial
+
+    Returns
+    -------
+    Simulation2Result (``table`` has one row per cell, evidence-major).
+    """
+    ev = finite_array(evidences, "evidences", ndim=1)
+    its = finite_array(inverse_temperatures, "inverse_temperatures", ndim=1)
+    E, I = np.meshgrid(ev, its, indexing="ij")
+    E, I = E.ravel(), I.ravel()
+    trials = count(trials, "trials")
+    batch = _train_digits_batch(E, I, seed=seed, learning_rate=learning_rate, epochs=epochs,
+                                steps_per_epoch=steps_per_epoch, progress=progress)
+    ret, gen, _, uniq, fixed, conv = _evaluate_digits_batch(batch, E, I, seed=seed, trials=trials,
+                                                            eval_steps=eval_steps)
+    d = datasets.digits()
+    return Simulation2Result(
+        table=_grid_table(E, I, batch, ret, gen, uniq, fixed, conv), J=batch.J.copy(),
+        attractors=uniq, retrieval_scores=ret["score"], generalization_scores=gen["score"],
+        data_orthogonality=metrics.orthogonality(d.train),
+        data_orthogonality_with_self=metrics.orthogonality(d.train, include_self=True),
+        params=dict(seed=seed, learning_rate=learning_rate, epochs=epochs,
+                    steps_per_epoch=steps_per_epoch, trials=trials, eval_steps=eval_steps))
+
+
+@dataclass
+class DigitCellResult:
+    """One trained digit network with everything needed to show it in detail."""
+
+    evidence: float
+    inverse_temperature: float
+    network: AttractorNetwork
+    retrieval: dict
+    generalization: dict
+    generalization_index: np.ndarray
+    attractors: np.ndarray
+    fixed_points: np.ndarray
+    converged: np.ndarray
+    summary: dict
+
+
+def _digit_cell(batch, k, e, t, ret, gen, gen_idx, uniq, fixed, conv, table_row):
+    net = AttractorNetwork(64, coupling=batch.J[k].copy())
+    net.state = batch.state[k]
+    pick = lambda d: {key: v[k] for key, v in d.items()}  # noqa: E731
+    return DigitCellResult(e, t, net, pick(ret), pick(gen), gen_idx[k], uniq[k], fixed[k], conv[k],
+                           table_row)
+
+
+def simulation2_cell(*, seed=0, evidence=11.0, inverse_temperature=float(PAPER_INVERSE_TEMPERATURES[11]),
+                     learning_rate=0.001, epochs=5000, steps_per_epoch=10, trials=100, eval_steps=100):
+    """One cell of the Simulation-2 grid in detail (same numbers as that cell of the grid)."""
+    e = positive(evidence, "evidence")
+    t = positive(inverse_temperature, "inverse_temperature")
+    batch = _train_digits_batch(np.array([e]), np.array([t]), seed=seed, learning_rate=learning_rate,
+                                epochs=epochs, steps_per_epoch=steps_per_epoch, progress=False)
+    ret, gen, gen_idx, uniq, fixed, conv = _evaluate_digits_batch(batch, [e], [t], seed=seed,
+                                                                  trials=count(trials, "trials"),
+                                                                  eval_steps=eval_steps)
+    row = _grid_table([e], [t], batch, ret, gen, uniq, fixed, conv).iloc[0].to_dict()
+    return _digit_cell(batch, 0, e, t, ret, gen, gen_idx, uniq, fixed, conv, row)
+
+
+# ---------------------------------------------------------------------------------------------
+# Simulation 3
+
+
+@dataclass
+class Simulation3Result:
+    """Sequence learning. J (64, 64) with its symmetric and antisymmetric parts; attractors of
+    the symmetric part from each digit; the free run's states (steps, 64), per-step recognised
+    digit (-1 = none) and the succession of recognised digits as a string."""
+
+    digits: np.ndarray
+    labels: str
+    J: np.ndarray
+    J_symmetric: np.ndarray
+    J_antisymmetric: np.ndarray
+    asymmetry: float
+    symmetric_attractors: np.ndarray
+    symmetric_attractor_labels: str
+    free_states: np.ndarray
+    recognised: np.ndarray
+    sequence_order: str
+    params: dict = field(default_factory=dict)
+
+
+def simulation3(*, seed=0, digits=(1, 2, 3), evidence=20.0, epochs=2000, steps_per_epoch=1,
+                inverse_temperature=1.0, learning_rate=0.001, free_steps=100,
+                recognition_threshold=0.5):
+    """Simulation 3: a fixed sequence 1 -> 2 -> 3 -> 1 ... presented one step per epoch.
+
+    Returns the asymmetric coupling, the attractors of its symmetric part (started from
+    ``L(0.1 * evidence * digit)``), and a free run (zero bias, iT 1) continuing from the
+    trained state, with the digit recognised at every step (best correlation above
+    ``recognition_threshold``).
+    """
+    d = datasets.digits()
+    pats = d.train[list(digits)]
+    labels = "".join(str(int(d.train_labels[k])) for k in digits)
+    net = AttractorNetwork(64, rng=_stream(seed, _TRAIN))
+    net.train(pats, evidence=evidence, epochs=epochs, steps_per_epoch=steps_per_epoch,
+              inverse_temperature=inverse_temperature, learning_rate=learning_rate,
+              order="sequential", record=False)
+    J = net.J.copy()
+    sym = AttractorNetwork(64, coupling=net.symmetric_part())
+    uniq, fixed, conv = metrics.find_attractors(sym, evidence * pats)
+    sym_labels = metrics.sequence_string(metrics.recognise(fixed, pats, threshold=recognition_threshold),
+                                         labels)
+    free = AttractorNetwork(64, rng=_stream(seed, _FREE), coupling=J)
+    free.state = net.state
+    states = free.run(np.zeros(64), free_steps, inverse_temperature=inverse_temperature)
+    rec = metrics.recognise(states, pats, threshold=recognition_threshold)
+    return Simulation3Result(
+        digits=pats, labels=labels, J=J, J_symmetric=net.symmetric_part(),
+        J_antisymmetric=net.antisymmetric_part(), asymmetry=float(net.asymmetry()),
+        symmetric_attractors=fixed, symmetric_attractor_labels=sym_labels, free_states=states,
+        recognised=rec, sequence_order=metrics.sequence_string(rec, labels),
+        params=dict(seed=seed, evidence=evidence, epochs=epochs, inverse_temperature=inverse_temperature,
+                    learning_rate=learning_rate, free_steps=free_steps))
+
+
+# ---------------------------------------------------------------------------------------------
+# Simulation 4
+
+
+@dataclass
+class Simulation4Result:
+    """Free-running continuation of the balanced Simulation-2 network, with a control.
+
+    ``before``/``after``: summaries (retrieval, generalization, n_attractors, orthogonality);
+    ``J_before``/``J_after``; ``control``: DataFrame of the retention experiment (one row per
+    seed and condition)."""
+
+    retrieval_before: float
+    retrieval_after: float
+    generalization_before: float
+    generalization_after: float
+    n_attractors_before: int
+    n_attractors_after: int
+    J_before: np.ndarray
+    J_after: np.ndarray
+    J_change: float
+    attractors_before: np.ndarray
+    attractors_after: np.ndarray
+    free_states: np.ndarray
+    control: pd.DataFrame
+    params: dict = field(default_factory=dict)
+
+
+def _retention_control(*, seeds, evidence, inverse_temperature, learning_rate, epochs_first,
+                       epochs_second, steps_per_epoch, free_steps_per_epoch, trials, eval_steps):
+    """Train on digits 0-4, then on 5-9 with or without free-running (zero-bias) phases
+    interleaved after every epoch; measure retrieval of both sets.
+
+    Conditions (each batched over seeds): ``sequential`` (second set only), ``replay`` (second
+    set with free-running learning phases), ``rest`` (the same phases with learning off, which
+    isolates the effect of learning during free running from the extra state evolution).
+    """
+    d = datasets.digits()
+    first, second = d.train[:5], d.train[5:]
+    seeds = list(seeds)
+    S = len(seeds)
+    rows = []
+    zero = np.zeros((1, 64))
+    for cond in ("sequential", "replay", "rest"):
+        rngs = [_stream(s, 99, _TRAIN) for s in seeds]
+        batch = AttractorBatch(S, 64, rng=rngs)
+        batch.train(first, evidence=evidence, epochs=epochs_first, steps_per_epoch=steps_per_epoch,
+                    inverse_temperature=inverse_temperature, learning_rate=learning_rate)
+        orders = np.stack([g.integers(0, 5, size=epochs_second) for g in
+                           [_stream(s, 99, 7) for s in seeds]])
+        if cond == "sequential":
+            batch.simulate(second, orders, scale=evidence, steps_per_segment=steps_per_epoch,
+                           inverse_temperature=inverse_temperature, learning_rate=learning_rate,
+                           record=None)
+        else:
+            alpha_free = learning_rate if cond == "replay" else 0.0
+            for e in range(epochs_second):
+                batch.simulate(second, orders[:, e:e + 1], scale=evidence,
+                               steps_per_segment=steps_per_epoch,
+                               inverse_temperature=inverse_temperature,
+                               learning_rate=learning_rate, record=None)
+                batch.simulate(zero, np.zeros((S, 1), np.int64), scale=0.0,
+                               steps_per_segment=free_steps_per_epoch,
+                               inverse_temperature=inverse_temperature, learning_rate=alpha_free,
+                               record=None)
+        for name, pats in (("first", first), ("second", second)):
+            orig = 0.1 * evidence * pats[np.arange(trials) % len(pats)]
+            sc = metrics.recall_scores(batch, orig, rng=[_stream(s, 99, 8) for s in seeds],
+                                       steps=eval_steps)["score"]
+            for k, s in enumerate(seeds):
+                rows.append({"seed": s, "condition": cond, "set": name,
+                             "retrieval": float(np.median(sc[k]))})
+    return pd.DataFrame(rows).pivot_table(index=["seed", "condition"], columns="set",
+                                          values="retrieval").reset_index()
+
+
+def simulation4(*, seed=0, evidence=11.0, inverse_temperature=float(PAPER_INVERSE_TEMPERATURES[11]),
+                learning_rate=0.001, epochs=5000, steps_per_epoch=10, free_steps=50000, trials=100,
+                eval_steps=100, control_seeds=range(5), control_epochs_first=2500,
+                control_epochs_second=500, control_free_steps_per_epoch=10, progress=False):
+    """Simulation 4: does free-running (spontaneous, zero-bias) activity with learning on keep
+    what the network learned? Before/after comparison of the balanced Simulation-2 network
+    (the paper's protocol), plus a retention control with a second set of digits."""
+    cell = simulation2_cell(seed=seed, evidence=evidence, inverse_temperature=inverse_temperature,
+                            learning_rate=learning_rate, epochs=epochs,
+                            steps_per_epoch=steps_per_epoch, trials=trials, eval_steps=eval_steps)
+    net = cell.network
+    J_before = net.J.copy()
+    free = AttractorNetwork(64, rng=_stream(seed, *_cell_key(evidence, inverse_temperature), _FREE),
+                            coupling=J_before)
+    free.state = net.state
+    states = free.run(np.zeros(64), count(free_steps, "free_steps"),
+                      inverse_temperature=inverse_temperature, learning_rate=learning_rate,
+                      progress=progress)
+    # Evaluate the network after the free run exactly as before it (same noise streams).
+    batch = AttractorBatch(1, 64, rng=[_stream(seed, *_cell_key(evidence, inverse_temperature), _FREE, 1)],
+                           coupling=free.J)
+    batch.state = free.state[None].copy()
+    ret, gen, _, uniq, fixed, conv = _evaluate_digits_batch(batch, [evidence], [inverse_temperature],
+                                                            seed=seed, trials=trials,
+                                                            eval_steps=eval_steps)
+    control = _retention_control(seeds=control_seeds, evidence=evidence,
+                                 inverse_temperature=inverse_temperature, learning_rate=learning_rate,
+                                 epochs_first=control_epochs_first, epochs_second=control_epochs_second,
+                                 steps_per_epoch=steps_per_epoch,
+                                 free_steps_per_epoch=control_free_steps_per_epoch, trials=trials,
+                                 eval_steps=eval_steps)
+    return Simulation4Result(
+        retrieval_before=cell.summary["retrieval"], retrieval_after=float(np.median(ret["score"][0])),
+        generalization_before=cell.summary["generalization"],
+        generalization_after=float(np.median(gen["score"][0])),
+        n_attractors_before=len(cell.attractors), n_attractors_after=len(uniq[0]),
+        J_before=J_before, J_after=free.J.copy(),
+        J_change=float(np.linalg.norm(free.J - J_before) / np.linalg.norm(J_before)),
+        attractors_before=cell.attractors, attractors_after=uniq[0], free_states=states,
+        control=control,
+        params=dict(seed=seed, evidence=evidence, inverse_temperature=inverse_temperature,
+                    learning_rate=learning_rate, free_steps=free_steps))

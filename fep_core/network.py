@@ -1,0 +1,591 @@
+"""The self-orthogonalizing attractor network (Spisak & Friston 2025).
+
+``n`` nodes with states ``sigma_i`` in [-1, 1], couplings ``J`` (``J[i, j]``: weight from node j
+to node i; zero diagonal; not necessarily symmetric) and biases ``b``. Inference samples each
+node from the continuous Bernoulli ``CB(iT * (b_i + sum_j J_ij sigma_j))`` (or takes its mean,
+the Langevin function, when deterministic); learning adds
+``alpha * (sigma_i sigma_j - L(h_i) sigma_j)``. The exact step is documented in
+:mod:`fep_core._kernels`.
+
+Two classes share one compiled engine:
+
+* :class:`AttractorBatch` — ``B`` independent networks, each with its own random stream,
+  precision, learning rate and evidence, run as one parallel array program.
+* :class:`AttractorNetwork` — one network; a thin wrapper over a batch of one, so a network in
+  a batch and the same network alone give bit-identical numbers.
+
+Randomness: each network owns a ``numpy.random.Generator``. A run draws its uniforms from it in
+order (after, for training, the epoch-by-epoch pattern choices), so results depend only on the
+seed, not on chunking or threading.
+"""
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _kernels as K
+from . import cb
+from ._validation import as_generator, choice, count, finite_array, positive_array
+
+__all__ = ["AttractorBatch", "AttractorNetwork", "TrainingTrace", "RelaxResult",
+           "symmetric_part", "antisymmetric_part", "asymmetry", "macro_vfe"]
+
+_UNIFORM_BUDGET = 2 ** 24          # doubles of uniforms generated per chunk (128 MB)
+
+
+# ---------------------------------------------------------------------------------------------
+# Plain functions of a coupling matrix
+
+
+def symmetric_part(J):
+    """``(J + J^T) / 2``: the only part of J that enters the stationary distribution. J (..., n, n)."""
+    J = np.asarray(J, dtype=float)
+    return 0.5 * (J + np.swapaxes(J, -1, -2))
+
+
+def antisymmetric_part(J):
+    """``(J - J^T) / 2``: drives divergence-free (solenoidal) flow, i.e. sequences. J (..., n, n)."""
+    J = np.asarray(J, dtype=float)
+    return 0.5 * (J - np.swapaxes(J, -1, -2))
+
+
+def asymmetry(J):
+    """``||J - J^T||_F / ||J||_F`` (0 for symmetric J, up to 2). J (..., n, n) -> (...)."""
+    J = np.asarray(J, dtype=float)
+    num = np.linalg.norm(J - np.swapaxes(J, -1, -2), axis=(-2, -1))
+    den = np.linalg.norm(J, axis=(-2, -1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
+    return float(out) if out.ndim == 0 else out
+
+
+def macro_vfe(J, state, bias):
+    """Macro-scale free energy used by the reference code to monitor training.
+
+    With ``bq = b + J m`` for the current state ``m``: complexity ``sum_i KL[CB(bq_i) || CB(b_i)]``,
+    accuracy ``b . L(bq) + L(bq)^T J L(bq)``, VFE = complexity - accuracy.
+
+    Parameters
+    ----------
+    J : array (n, n)
+    state, bias : arrays (n,)
+
+    Returns
+    -------
+    (vfe, complexity, accuracy) : tuple of float
+    """
+    J = finite_array(J, "J", ndim=2)
+    n = J.shape[0]
+    m = finite_array(state, "state", shape=(n,))
+    b = finite_array(bias, "bias", shape=(n,))
+    bq = b + J @ m
+    complexity = float(np.sum(cb.kl(bq, b)))
+    lq = cb.langevin(bq)
+    accuracy = float(b @ lq + lq @ J @ lq)
+    return complexity - accuracy, complexity, accuracy
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass
+class TrainingTrace:
+    """What happened during training.
+
+    Attributes
+    ----------
+    pattern_index : ndarray (epochs,) or (B, epochs)
+        Pattern presented in each epoch.
+    vfe, complexity, accuracy : ndarray (steps,) or (B, steps)
+        Macro-scale free energy and its parts after each step (empty if not recorded).
+    weight_change : ndarray (steps,) or (B, steps)
+        Frobenius norm of each step's change of J (empty if not recorded).
+    """
+
+    pattern_index: np.ndarray
+    vfe: np.ndarray
+    complexity: np.ndarray
+    accuracy: np.ndarray
+    weight_change: np.ndarray
+
+
+@dataclass
+class RelaxResult:
+    """Fixed points of deterministic dynamics.
+
+    Attributes
+    ----------
+    states : ndarray (M, n) or (B, M, n)
+    steps : ndarray of int, (M,) or (B, M) — iterations taken
+    converged : ndarray of bool, (M,) or (B, M) — False where ``max_steps`` ran out first
+    """
+
+    states: np.ndarray
+    steps: np.ndarray
+    converged: np.ndarray
+
+    @property
+    def all_converged(self) -> bool:
+        return bool(np.all(self.converged))
+
+
+# ---------------------------------------------------------------------------------------------
+# Batched networks
+
+
+def _per_network(value, name, B, *, allow_zero):
+    arr = positive_array(value, name, allow_zero=allow_zero)
+    if arr.ndim == 0:
+        return np.full(B, float(arr))
+    if arr.shape != (B,):
+        raise ValueError(f"{name} must be a scalar or have shape ({B},), got {arr.shape}")
+    return np.ascontiguousarray(arr, dtype=float)
+
+
+def _generators(rng, B):
+    """One Generator per network: ``rng`` a seed/Generator (spawned) or a sequence of B of them."""
+    if isinstance(rng, (list, tuple)):
+        if len(rng) != B:
+            raise ValueError(f"rng must have one entry per network ({B}), got {len(rng)}")
+        return [as_generator(r) for r in rng]
+    if B == 1:
+        return [as_generator(rng)]
+    return list(as_generator(rng).spawn(B))
+
+
+class AttractorBatch:
+    """``n_networks`` independent attractor networks of ``n_nodes`` nodes, run in parallel.
+
+    Parameters
+    ----------
+    n_networks, n_nodes : int
+    rng : int, Generator, None, or sequence of n_networks of those
+        Random streams. A single seed/Generator is spawned into independent child streams; a
+        sequence gives each network its own (network k then matches
+        ``AttractorNetwork(n_nodes, rng=rng[k])`` exactly).
+    coupling : array (n, n) or (B, n, n), optional
+        Initial J (diagonal must be 0). Default zeros.
+
+    Attributes
+    ----------
+    J : ndarray (B, n, n)   couplings (a view; ``J[k, i, j]`` is the weight from j to i)
+    state : ndarray (B, n)  current states
+    """
+
+    def __init__(self, n_networks, n_nodes, *, rng=None, coupling=None):
+        self.n_networks = count(n_networks, "n_networks")
+        self.n_nodes = count(n_nodes, "n_nodes")
+        B, n = self.n_networks, self.n_nodes
+        self._rngs = _generators(rng, B)
+        self._JT = np.zeros((B, n, n))
+        if coupling is not None:
+            self.J = coupling
+        self.state = np.zeros((B, n))
+
+    # -- couplings --------------------------------------------------------------------------
+    @property
+    def J(self):
+        return np.swapaxes(self._JT, 1, 2)
+
+    @J.setter
+    def J(self, value):
+        B, n = self.n_networks, self.n_nodes
+        J = finite_array(value, "coupling")
+        if J.shape == (n, n):
+            J = np.broadcast_to(J, (B, n, n))
+        if J.shape != (B, n, n):
+            raise ValueError(f"coupling must have shape ({n}, {n}) or ({B}, {n}, {n}), got {J.shape}")
+        if np.any(np.diagonal(J, axis1=1, axis2=2) != 0):
+            raise ValueError("coupling must have a zero diagonal (no self-connections)")
+        self._JT = np.ascontiguousarray(np.swapaxes(J, 1, 2), dtype=float)
+
+    def symmetric_part(self):
+        return symmetric_part(self.J)
+
+    def antisymmetric_part(self):
+        return antisymmetric_part(self.J)
+
+    def asymmetry(self):
+        return asymmetry(self.J)
+
+    # -- free energy ------------------------------------------------------------------------
+    def _bias_array(self, bias):
+        B, n = self.n_networks, self.n_nodes
+        if bias is None:
+            return np.zeros((B, n))
+        b = finite_array(bias, "bias")
+        if b.shape == (n,):
+            b = np.broadcast_to(b, (B, n))
+        if b.shape != (B, n):
+            raise ValueError(f"bias must have shape ({n},) or ({B}, {n}), got {b.shape}")
+        return np.ascontiguousarray(b)
+
+    def _vfe_parts(self, bias):
+        out = np.empty((self.n_networks, 3))
+        K.macro_vfe_batch(self._JT, np.ascontiguousarray(self.state), self._bias_array(bias), out)
+        return out
+
+    def vfe(self, bias=None):
+        """Macro-scale VFE at the current state (see :func:`macro_vfe`), shape (B,)."""
+        return self._vfe_parts(bias)[:, 0]
+
+    def complexity(self, bias=None):
+        return self._vfe_parts(bias)[:, 1]
+
+    def accuracy(self, bias=None):
+        return self._vfe_parts(bias)[:, 2]
+
+    # -- dynamics ---------------------------------------------------------------------------
+    def _check_uniforms(self, uniforms, steps):
+        if uniforms is None:
+            return None
+        B, n = self.n_networks, self.n_nodes
+        U = finite_array(uniforms, "uniforms")
+        if U.shape == (steps, n) and B == 1:
+            U = U[None]
+        if U.shape != (B, steps, n):
+            raise ValueError(f"uniforms must have shape ({B}, {steps}, {n}), got {U.shape}")
+        if np.any((U <= 0.0) | (U >= 1.0)):
+            raise ValueError("uniforms must lie in the open interval (0, 1)")
+        return np.ascontiguousarray(U)
+
+    def _orders(self, node_order, steps):
+        B, n = self.n_networks, self.n_nodes
+        if node_order is None:
+            return np.stack([np.argsort(g.random((steps, n)), axis=1) for g in self._rngs])
+        o = np.asarray(node_order)
+        if o.shape == (steps, n) and B == 1:
+            o = o[None]
+        if o.shape != (B, steps, n) or not np.issubdtype(o.dtype, np.integer):
+            raise ValueError(f"node_order must be integer permutations of shape ({B}, {steps}, {n})")
+        if not np.all(np.sort(o, axis=-1) == np.arange(n)):
+            raise ValueError("node_order rows must be permutations of range(n_nodes)")
+        return np.ascontiguousarray(o, dtype=np.int64)
+
+    def simulate(self, patterns, segment_index, *, scale=1.0, steps_per_segment=1,
+                 inverse_temperature=1.0, learning_rate=0.0, stochastic=True,
+                 schedule="synchronous", uniforms=None, node_order=None, record="states",
+                 progress=False):
+        """General driver: a sequence of segments, each with a constant bias.
+
+        Segment ``s`` of network ``k`` uses bias ``scale[k] * patterns[k][segment_index[k, s]]``
+        for ``steps_per_segment`` steps. :meth:`run`, :meth:`train` and the retrieval tests
+        are built on this.
+
+        Parameters
+        ----------
+        patterns : array (P, n) shared, or (B, P, n) per network
+        segment_index : int array (S,) shared, or (B, S)
+        scale, inverse_temperature, learning_rate : float or array (B,)
+        stochastic : bool — sample (True) or take the mean (False)
+        schedule : "synchronous" (the reference code) or "sequential" (random-scan Gibbs)
+        uniforms : array (B, S*K, n) in (0, 1), optional — replaces the random draws
+        node_order : int array (B, S*K, n), optional — update order for "sequential"
+        record : "states", "means", "trace" or None
+            "states": every state (B, S*K, n); "means": mean state per segment (B, S, n);
+            "trace": macro VFE, complexity, accuracy, ||dJ||_F per step (B, S*K, 4).
+        progress : bool — show a tqdm progress bar over chunks
+
+        Returns
+        -------
+        ndarray or None, as chosen by ``record``.
+        """
+        B, n = self.n_networks, self.n_nodes
+        pats = np.ascontiguousarray(finite_array(patterns, "patterns"))
+        if pats.ndim == 2:
+            pats = pats[None]
+        if pats.ndim != 3 or pats.shape[2] != n or pats.shape[0] not in (1, B):
+            raise ValueError(f"patterns must have shape (P, {n}) or ({B}, P, {n}), got {np.shape(patterns)}")
+        idx = np.asarray(segment_index)
+        if not np.issubdtype(idx.dtype, np.integer):
+            raise TypeError("segment_index must hold integers")
+        if idx.ndim == 1:
+            idx = np.broadcast_to(idx, (B, idx.shape[0]))
+        if idx.ndim != 2 or idx.shape[0] != B or idx.shape[1] < 1:
+            raise ValueError(f"segment_index must have shape (S,) or ({B}, S) with S >= 1")
+        if idx.min() < 0 or idx.max() >= pats.shape[1]:
+            raise ValueError("segment_index refers to a pattern that does not exist")
+        idx = np.ascontiguousarray(idx, dtype=np.int64)
+        steps_per_segment = count(steps_per_segment, "steps_per_segment")
+        scale = _per_network(scale, "scale", B, allow_zero=True)
+        iT = _per_network(inverse_temperature, "inverse_temperature", B, allow_zero=False)
+        alpha = _per_network(learning_rate, "learning_rate", B, allow_zero=True)
+        if not isinstance(stochastic, (bool, np.bool_)):
+            raise TypeError("stochastic must be True or False")
+        choice(schedule, "schedule", {"synchronous", "sequential"})
+        choice(record, "record", {"states", "means", "trace", None})
+        S = idx.shape[1]
+        T = S * steps_per_segment
+        if not stochastic and uniforms is not None:
+            raise ValueError("uniforms are only used when stochastic=True")
+        U_all = self._check_uniforms(uniforms, T) if stochastic else None
+        sequential = schedule == "sequential"
+        orders_all = self._orders(node_order, T) if sequential else None
+
+        out = {"states": np.empty((B, T, n)) if record == "states" else None,
+               "means": np.empty((B, S, n)) if record == "means" else None,
+               "trace": np.empty((B, T, 4)) if record == "trace" else None, None: None}
+        x = np.ascontiguousarray(self.state)
+        seg_per_chunk = max(1, _UNIFORM_BUDGET // (B * n * steps_per_segment))
+        chunk_steps = seg_per_chunk * steps_per_segment
+        none = np.zeros((B, 0, 0))
+        bounds = range(0, T, chunk_steps)
+        if progress:
+            from tqdm.auto import tqdm
+
+            bounds = tqdm(bounds, desc="simulating", unit="chunk", leave=False)
+        ubuf = np.empty((B, min(chunk_steps, T), n)) if stochastic and U_all is None else None
+        for start in bounds:
+            stop = min(T, start + chunk_steps)
+            s0, s1 = start // steps_per_segment, stop // steps_per_segment
+            if not stochastic:
+                U = np.zeros((B, 1, 1))
+            elif U_all is not None:
+                U = np.ascontiguousarray(U_all[:, start:stop])
+            else:                      # draw each network's next uniforms from its own stream
+                U = ubuf if stop - start == ubuf.shape[1] else np.empty((B, stop - start, n))
+                for k, g in enumerate(self._rngs):
+                    g.random(out=U[k])
+            orders = (np.ascontiguousarray(orders_all[:, start:stop]) if sequential
+                      else np.zeros((B, 0, 0), np.int64))
+            st = np.empty((B, stop - start, n)) if record == "states" else none
+            mn = np.empty((B, s1 - s0, n)) if record == "means" else none
+            tr = np.empty((B, stop - start, 4)) if record == "trace" else none
+            K.run_batch(self._JT, x, pats, np.ascontiguousarray(idx[:, s0:s1]), scale,
+                        steps_per_segment, iT, alpha, U, orders, bool(stochastic), sequential,
+                        st, mn, tr)
+            if record == "states":
+                out["states"][:, start:stop] = st
+            elif record == "means":
+                out["means"][:, s0:s1] = mn
+            elif record == "trace":
+                out["trace"][:, start:stop] = tr
+        self.state = x
+        return out[record]
+
+    def run(self, bias, steps, *, inverse_temperature=1.0, learning_rate=0.0, stochastic=True,
+            schedule="synchronous", uniforms=None, node_order=None, progress=False):
+        """Run ``steps`` steps with a constant bias, learning if ``learning_rate > 0``.
+
+        Parameters
+        ----------
+        bias : array (n,) or (B, n)
+        steps : int >= 1
+        inverse_temperature : float or array (B,), > 0 — precision iT
+        learning_rate : float or array (B,), >= 0 — alpha
+        stochastic : bool — sample from CB (True) or take its mean (False)
+        schedule : "synchronous" (the paper's code) or "sequential" (random-scan Gibbs)
+        uniforms : array (B, steps, n) (or (steps, n) for B = 1) in (0, 1), optional
+            Replace the random draws, so that two implementations can be compared exactly.
+        node_order : int array (B, steps, n), optional — fixed order for "sequential".
+
+        Returns
+        -------
+        ndarray (B, steps, n): the state after every step.
+        """
+        steps = count(steps, "steps")
+        b = self._bias_array(bias)
+        return self.simulate(b[:, None, :], np.zeros((self.n_networks, steps), np.int64),
+                             steps_per_segment=1, inverse_temperature=inverse_temperature,
+                             learning_rate=learning_rate, stochastic=stochastic,
+                             schedule=schedule, uniforms=uniforms, node_order=node_order,
+                             record="states", progress=progress)
+
+    def _pattern_order(self, n_patterns, epochs, order):
+        choice(order, "order", {"random", "sequential"})
+        if order == "sequential":
+            seq = np.arange(epochs) % n_patterns
+            return np.tile(seq, (self.n_networks, 1))
+        return np.stack([g.integers(0, n_patterns, size=epochs) for g in self._rngs])
+
+    def train(self, patterns, *, evidence=1.0, epochs, steps_per_epoch, inverse_temperature,
+              learning_rate, order="random", record=False, schedule="synchronous",
+              uniforms=None, progress=False):
+        """Continuous learning: inference and learning at once, one pattern per epoch.
+
+        Each epoch picks a pattern (uniformly at random, or cyclically with
+        ``order="sequential"``), sets the bias to ``evidence * pattern`` and runs
+        ``steps_per_epoch`` steps with learning. The state carries over between epochs.
+
+        Parameters
+        ----------
+        patterns : array (P, n)
+        evidence, inverse_temperature : float or array (B,), > 0
+        learning_rate : float or array (B,), >= 0
+        epochs, steps_per_epoch : int >= 1
+        order : "random" or "sequential"
+        record : bool — record the macro VFE, its parts and ||dJ||_F after every step
+        uniforms : array (B, epochs*steps_per_epoch, n), optional — replaces random draws
+
+        Returns
+        -------
+        TrainingTrace (arrays with a leading axis B).
+        """
+        pats = finite_array(patterns, "patterns", ndim=2)
+        if pats.shape[1] != self.n_nodes or pats.shape[0] < 1:
+            raise ValueError(f"patterns must have shape (P, {self.n_nodes}), got {pats.shape}")
+        epochs = count(epochs, "epochs")
+        steps_per_epoch = count(steps_per_epoch, "steps_per_epoch")
+        evidence = _per_network(evidence, "evidence", self.n_networks, allow_zero=False)
+        positive_array(inverse_temperature, "inverse_temperature")
+        positive_array(learning_rate, "learning_rate", allow_zero=True)
+        idx = self._pattern_order(pats.shape[0], epochs, order)
+        tr = self.simulate(pats, idx, scale=evidence, steps_per_segment=steps_per_epoch,
+                           inverse_temperature=inverse_temperature, learning_rate=learning_rate,
+                           schedule=schedule, uniforms=uniforms,
+                           record="trace" if record else None, progress=progress)
+        empty = np.zeros((self.n_networks, 0))
+        if tr is None:
+            return TrainingTrace(idx, empty, empty, empty, empty)
+        return TrainingTrace(idx, tr[..., 0], tr[..., 1], tr[..., 2], tr[..., 3])
+
+    def relax(self, start, *, inverse_temperature=1.0, bias=None, tol=1e-10, max_steps=1000):
+        """Deterministic dynamics ``x <- L(iT (b + J x))`` from ``start`` to a fixed point.
+
+        Used to find attractors (the reference code: zero bias, iT = 1). Does not change the
+        network's state.
+
+        Parameters
+        ----------
+        start : array (n,), (M, n) or (B, M, n)
+        inverse_temperature : float or array (B,)
+        bias : array (n,) or (B, n), optional (default zero)
+        tol : float > 0 — converged when no state changes by more than ``tol`` in a step
+        max_steps : int >= 1
+
+        Returns
+        -------
+        RelaxResult with states (B, M, n), steps (B, M), converged (B, M).
+        """
+        B, n = self.n_networks, self.n_nodes
+        x0 = finite_array(start, "start")
+        if x0.ndim == 1:
+            x0 = x0[None]
+        if x0.ndim == 2:
+            x0 = np.broadcast_to(x0, (B,) + x0.shape)
+        if x0.ndim != 3 or x0.shape[0] != B or x0.shape[2] != n:
+            raise ValueError(f"start must have shape ({n},), (M, {n}) or ({B}, M, {n}), got {np.shape(start)}")
+        iT = _per_network(inverse_temperature, "inverse_temperature", B, allow_zero=False)
+        tol = float(positive_array(tol, "tol"))
+        max_steps = count(max_steps, "max_steps")
+        x0 = np.ascontiguousarray(x0)
+        out = np.empty_like(x0)
+        steps = np.empty(x0.shape[:2], np.int64)
+        conv = np.empty(x0.shape[:2], np.bool_)
+        K.relax_batch(self._JT, x0, self._bias_array(bias), iT, tol, max_steps, out, steps, conv)
+        return RelaxResult(out, steps, conv)
+
+
+# ---------------------------------------------------------------------------------------------
+# One network
+
+
+class AttractorNetwork:
+    """One attractor network of ``n_nodes`` nodes (a batch of one underneath).
+
+    Parameters
+    ----------
+    n_nodes : int
+    rng : int, numpy.random.Generator or None
+        The network's random stream (None: fresh entropy).
+    coupling : array (n, n), optional — initial J with zero diagonal (default zeros)
+
+    Attributes
+    ----------
+    J : ndarray (n, n) — ``J[i, j]`` is the weight from node j to node i
+    state : ndarray (n,)
+    """
+
+    def __init__(self, n_nodes, *, rng=None, coupling=None):
+        if isinstance(rng, (list, tuple)):
+            raise TypeError("rng must be an int seed, a numpy.random.Generator or None")
+        self._batch = AttractorBatch(1, n_nodes, rng=[rng], coupling=coupling)
+        self.n_nodes = self._batch.n_nodes
+
+    @property
+    def J(self):
+        return self._batch.J[0]
+
+    @J.setter
+    def J(self, value):
+        self._batch.J = value
+
+    @property
+    def state(self):
+        return self._batch.state[0]
+
+    @state.setter
+    def state(self, value):
+        x = finite_array(value, "state", shape=(self.n_nodes,))
+        if np.any(np.abs(x) > 1):
+            raise ValueError("state must lie in [-1, 1]")
+        self._batch.state = x[None].copy()
+
+    def symmetric_part(self):
+        return symmetric_part(self.J)
+
+    def antisymmetric_part(self):
+        return antisymmetric_part(self.J)
+
+    def asymmetry(self):
+        return asymmetry(self.J)
+
+    def vfe(self, bias=None):
+        """Macro-scale VFE at the current state (:func:`macro_vfe`); bias defaults to zero."""
+        return float(self._batch.vfe(bias)[0])
+
+    def complexity(self, bias=None):
+        return float(self._batch.complexity(bias)[0])
+
+    def accuracy(self, bias=None):
+        return float(self._batch.accuracy(bias)[0])
+
+    def run(self, bias, steps, *, inverse_temperature=1.0, learning_rate=0.0, stochastic=True,
+            schedule="synchronous", uniforms=None, node_order=None, progress=False):
+        """See :meth:`AttractorBatch.run`; returns states (steps, n)."""
+        _scalar(inverse_temperature, "inverse_temperature")
+        _scalar(learning_rate, "learning_rate")
+        bias = finite_array(bias, "bias", shape=(self.n_nodes,))
+        if uniforms is not None:
+            uniforms = finite_array(uniforms, "uniforms", shape=(None, self.n_nodes))[None]
+        if node_order is not None:
+            node_order = np.asarray(node_order)[None]
+        return self._batch.run(bias, steps, inverse_temperature=inverse_temperature,
+                               learning_rate=learning_rate, stochastic=stochastic,
+                               schedule=schedule, uniforms=uniforms, node_order=node_order,
+                               progress=progress)[0]
+
+    def train(self, patterns, *, evidence=1.0, epochs, steps_per_epoch, inverse_temperature,
+              learning_rate, order="random", record=True, schedule="synchronous", uniforms=None,
+              progress=False):
+        """See :meth:`AttractorBatch.train`; the trace's arrays have no batch axis."""
+        for v, name in ((evidence, "evidence"), (inverse_temperature, "inverse_temperature"),
+                        (learning_rate, "learning_rate")):
+            _scalar(v, name)
+        if uniforms is not None:
+            uniforms = finite_array(uniforms, "uniforms", shape=(None, self.n_nodes))[None]
+        tr = self._batch.train(patterns, evidence=evidence, epochs=epochs,
+                               steps_per_epoch=steps_per_epoch,
+                               inverse_temperature=inverse_temperature,
+                               learning_rate=learning_rate, order=order, record=record,
+                               schedule=schedule, uniforms=uniforms, progress=progress)
+        return TrainingTrace(tr.pattern_index[0], tr.vfe[0], tr.complexity[0], tr.accuracy[0],
+                             tr.weight_change[0])
+
+    def relax(self, start, *, inverse_temperature=1.0, bias=None, tol=1e-10, max_steps=1000):
+        """See :meth:`AttractorBatch.relax`; states (M, n) (or (n,) for a 1-D start)."""
+        _scalar(inverse_temperature, "inverse_temperature")
+        x0 = finite_array(start, "start")
+        res = self._batch.relax(x0, inverse_temperature=inverse_temperature, bias=bias, tol=tol,
+                                max_steps=max_steps)
+        if x0.ndim == 1:
+            return RelaxResult(res.states[0, 0], res.steps[0, 0], res.converged[0, 0])
+        return RelaxResult(res.states[0], res.steps[0], res.converged[0])
+
+
+def _scalar(value, name):
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
