@@ -136,13 +136,21 @@ class RelaxResult:
 # Batched networks
 
 
+def _owned(a, dtype=float):
+    """A C-contiguous, writable array (copied only when needed): the compiled kernels are
+    specialised for this layout, and read-only inputs would compile a second variant."""
+    if a.dtype == dtype and a.flags.c_contiguous and a.flags.writeable:
+        return a
+    return np.array(a, dtype=dtype, order="C", copy=True)
+
+
 def _per_network(value, name, B, *, allow_zero):
     arr = positive_array(value, name, allow_zero=allow_zero)
     if arr.ndim == 0:
         return np.full(B, float(arr))
     if arr.shape != (B,):
         raise ValueError(f"{name} must be a scalar or have shape ({B},), got {arr.shape}")
-    return np.ascontiguousarray(arr, dtype=float)
+    return _owned(arr)
 
 
 def _generators(rng, B):
@@ -200,7 +208,9 @@ class AttractorBatch:
             raise ValueError(f"coupling must have shape ({n}, {n}) or ({B}, {n}, {n}), got {J.shape}")
         if np.any(np.diagonal(J, axis1=1, axis2=2) != 0):
             raise ValueError("coupling must have a zero diagonal (no self-connections)")
-        self._JT = np.ascontiguousarray(np.swapaxes(J, 1, 2), dtype=float)
+        # Always an owned copy: J may be a (read-only, broadcast or transposed) view of another
+        # network's couplings, which must neither be shared nor be written through.
+        self._JT = np.array(np.swapaxes(J, 1, 2), dtype=float, order="C", copy=True)
 
     def symmetric_part(self):
         return symmetric_part(self.J)
@@ -221,11 +231,11 @@ class AttractorBatch:
             b = np.broadcast_to(b, (B, n))
         if b.shape != (B, n):
             raise ValueError(f"bias must have shape ({n},) or ({B}, {n}), got {b.shape}")
-        return np.ascontiguousarray(b)
+        return _owned(b)
 
     def _vfe_parts(self, bias):
         out = np.empty((self.n_networks, 3))
-        K.macro_vfe_batch(self._JT, np.ascontiguousarray(self.state), self._bias_array(bias), out)
+        K.macro_vfe_batch(self._JT, _owned(self.state), self._bias_array(bias), out)
         return out
 
     def vfe(self, bias=None):
@@ -250,7 +260,7 @@ class AttractorBatch:
             raise ValueError(f"uniforms must have shape ({B}, {steps}, {n}), got {U.shape}")
         if np.any((U <= 0.0) | (U >= 1.0)):
             raise ValueError("uniforms must lie in the open interval (0, 1)")
-        return np.ascontiguousarray(U)
+        return _owned(U)
 
     def _orders(self, node_order, steps):
         B, n = self.n_networks, self.n_nodes
@@ -294,7 +304,7 @@ class AttractorBatch:
         ndarray or None, as chosen by ``record``.
         """
         B, n = self.n_networks, self.n_nodes
-        pats = np.ascontiguousarray(finite_array(patterns, "patterns"))
+        pats = _owned(finite_array(patterns, "patterns"))
         if pats.ndim == 2:
             pats = pats[None]
         if pats.ndim != 3 or pats.shape[2] != n or pats.shape[0] not in (1, B):
@@ -328,7 +338,7 @@ class AttractorBatch:
         out = {"states": np.empty((B, T, n)) if record == "states" else None,
                "means": np.empty((B, S, n)) if record == "means" else None,
                "trace": np.empty((B, T, 4)) if record == "trace" else None, None: None}
-        x = np.ascontiguousarray(self.state)
+        x = _owned(self.state)
         seg_per_chunk = max(1, _UNIFORM_BUDGET // (B * n * steps_per_segment))
         chunk_steps = seg_per_chunk * steps_per_segment
         none = np.zeros((B, 0, 0))
@@ -344,7 +354,7 @@ class AttractorBatch:
             if not stochastic:
                 U = np.zeros((B, 1, 1))
             elif U_all is not None:
-                U = np.ascontiguousarray(U_all[:, start:stop])
+                U = _owned(U_all[:, start:stop])
             else:                      # draw each network's next uniforms from its own stream
                 U = ubuf if stop - start == ubuf.shape[1] else np.empty((B, stop - start, n))
                 for k, g in enumerate(self._rngs):
@@ -471,7 +481,7 @@ class AttractorBatch:
         iT = _per_network(inverse_temperature, "inverse_temperature", B, allow_zero=False)
         tol = float(positive_array(tol, "tol"))
         max_steps = count(max_steps, "max_steps")
-        x0 = np.ascontiguousarray(x0)
+        x0 = _owned(x0)
         out = np.empty_like(x0)
         steps = np.empty(x0.shape[:2], np.int64)
         conv = np.empty(x0.shape[:2], np.bool_)
