@@ -25,12 +25,13 @@ from numba import njit, prange
 from ._numerics import kl as _kl
 from ._numerics import langevin as _L
 from ._numerics import ppf as _ppf
+from ._numerics import _L_COEF, _horner, vexp_neg, vlog_unit
 
 # ---------------------------------------------------------------------------------------------
 # Sweep primitives (shared by every kernel so that all of them round identically)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _field(JT, x, h, lo, hi):
     """``h[i] = sum_j J_ij x_j`` for ``lo <= i < hi``, summed over ``j`` in order."""
     for i in range(lo, hi):
@@ -42,7 +43,7 @@ def _field(JT, x, h, lo, hi):
             h[i] += xj * r[i]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _sweep(JT, x, c, h, lo, hi):
     """Learning update fused with the next field, for ``lo <= i < hi``.
 
@@ -62,7 +63,83 @@ def _sweep(JT, x, c, h, lo, hi):
             h[i] += xj * r[i]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
+def _vlangevin(b, ex, out, n):
+    """``out = L(b)`` for n values given ``ex = exp(-2 max(|b|, 0.5))`` (branch-free)."""
+    for i in range(n):
+        bi = b[i]
+        a = max(abs(bi), 0.5)
+        e = ex[i]
+        big = (1.0 - 1.0 / a) + 2.0 * e / (1.0 - e)
+        big = big if bi > 0.0 else -big
+        small = bi * _horner(_L_COEF, bi * bi)
+        out[i] = small if abs(bi) < 0.5 else big
+
+
+@njit(cache=True, error_model="numpy")
+def _infer(bias, h, u, iT, alpha, stochastic, x, c, buf, ibuf):
+    """Synchronous inference for all nodes: ``x = ppf(u, iT (b + h))`` (or ``L`` of it when
+    deterministic) and, if ``alpha > 0``, the learning factors ``c = alpha (x - L(h))``.
+
+    The same stable forms as :func:`fep_core._numerics.ppf` and ``langevin``, evaluated for all
+    nodes as branch-free array passes that the compiler vectorises, selecting per node:
+    ``|theta| >= 0.5``: ``x = s (1 + log(w + (1 - w) e) / a)`` with ``e = exp(-2a)``;
+    ``1e-8 <= |theta| < 0.5``: ``x = s (1 + log1p((1 - w) expm1(-2a)) / a)``, with Kahan's exact
+    forms ``expm1(t) = (E - 1) t / log E`` and ``log1p(y) = log(1 + y) y / ((1 + y) - 1)``;
+    below ``1e-8`` the first-order series ``2u - 1 + 2 theta u (1 - u)``. (``a = |theta|``,
+    ``s = sign theta``, ``w = u`` or ``1 - u``.) ``buf`` float scratch (8n,), ``ibuf`` int64 (2n,).
+    """
+    n = x.shape[0]
+    learn = alpha > 0.0
+    th = buf[0:n]
+    ex = buf[n:3 * n]           # exp(-2 max(|theta|, .)) then exp(-2 max(|h|, 0.5))
+    lg = buf[3 * n:4 * n]
+    arg = buf[4 * n:5 * n]
+    y = buf[5 * n:6 * n]
+    lh = buf[6 * n:7 * n]
+    tt = buf[7 * n:8 * n]
+    for i in range(n):
+        t = iT * (bias[i] + h[i])
+        th[i] = t
+        tt[i] = -2.0 * max(abs(t), 1e-8) if stochastic else -2.0 * max(abs(t), 0.5)
+        ex[n + i] = -2.0 * max(abs(h[i]), 0.5)
+    for i in range(n):
+        ex[i] = tt[i]
+    vexp_neg(ex, ex, ibuf, 2 * n if learn else n)
+    if stochastic:
+        vlog_unit(ex, lg, ibuf, n)                       # log E, for expm1
+        for i in range(n):
+            ui = u[i]
+            w = ui if th[i] > 0.0 else 1.0 - ui
+            E = ex[i]
+            em1 = tt[i] if E == 1.0 else (E - 1.0) * tt[i] / lg[i]
+            yi = (1.0 - w) * em1
+            y[i] = yi
+            big = abs(th[i]) >= 0.5
+            arg[i] = w + (1.0 - w) * E if big else 1.0 + yi
+        vlog_unit(arg, lg, ibuf, n)
+        for i in range(n):
+            t = th[i]
+            a = max(abs(t), 1e-8)
+            big = abs(t) >= 0.5
+            u1 = arg[i]
+            yi = y[i]
+            l1p = yi if u1 == 1.0 else lg[i] * yi / (u1 - 1.0)
+            v = max(1.0 + (lg[i] if big else l1p) / a, -1.0)
+            v = v if t > 0.0 else -v
+            ui = u[i]
+            tiny = 2.0 * ui - 1.0 + 2.0 * t * ui * (1.0 - ui)
+            v = tiny if abs(t) < 1e-8 else v
+            x[i] = min(max(v, -1.0), 1.0)
+    else:
+        _vlangevin(th, ex, x, n)
+    if learn:
+        _vlangevin(h, ex[n:], lh, n)
+        for i in range(n):
+            c[i] = alpha * (x[i] - lh[i])
+
+
+@njit(cache=True, error_model="numpy")
 def _macro_vfe(JT, x, bias, h, lq, tmp, out):
     """Macro-scale VFE of the reference code at state ``x`` with ``h = J x``.
 
@@ -89,7 +166,7 @@ def _macro_vfe(JT, x, bias, h, lq, tmp, out):
 # Dynamics of one network over a run of segments (constant bias within a segment)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _record(t, s, x, bias, JT, h, lq, tmp, vfe, dj, states, means, trace):
     n = x.shape[0]
     if states.shape[0] > 0:
@@ -106,7 +183,7 @@ def _record(t, s, x, bias, JT, h, lq, tmp, vfe, dj, states, means, trace):
         trace[t, 3] = dj
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _weight_change(c, x):
     """Frobenius norm of the update ``c_i x_j`` (i != j), from O(n) sums."""
     sq = 0.0
@@ -118,7 +195,7 @@ def _weight_change(c, x):
     return math.sqrt(dj)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _run_network(JT, x, patterns, seg_index, scale, steps_per_segment, iT, alpha, uniforms,
                  orders, stochastic, sequential, states, means, trace):
     """Run ``len(seg_index)`` segments of ``steps_per_segment`` steps in place.
@@ -138,6 +215,8 @@ def _run_network(JT, x, patterns, seg_index, scale, steps_per_segment, iT, alpha
     lq = np.empty(n)
     tmp = np.empty(n)
     vfe = np.empty(3)
+    buf = np.empty(8 * n)
+    ibuf = np.empty(2 * n, np.int64)
     learn = alpha > 0.0
     if not sequential:
         _field(JT, x, h, 0, n)
@@ -166,12 +245,8 @@ def _run_network(JT, x, patterns, seg_index, scale, steps_per_segment, iT, alpha
                 else:
                     _field(JT, x, h, 0, n)
             else:
-                for i in range(n):
-                    theta = iT * (bias[i] + h[i])
-                    xi = _ppf(uniforms[t, i], theta) if stochastic else _L(theta)
-                    if learn:
-                        c[i] = alpha * (xi - _L(h[i]))
-                    x[i] = xi
+                _infer(bias, h, uniforms[t] if stochastic else bias, iT, alpha, stochastic, x, c,
+                       buf, ibuf)
                 if learn:
                     _sweep(JT, x, c, h, 0, n)
                 else:
@@ -184,7 +259,7 @@ def _run_network(JT, x, patterns, seg_index, scale, steps_per_segment, iT, alpha
                 means[s, i] /= steps_per_segment
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def run_batch(JT, x, patterns, seg_index, scale, steps_per_segment, iT, alpha, uniforms, orders,
               stochastic, sequential, states, means, trace):
     """Batched driver: network ``k`` runs on its own slice of every array (parallel over k).
@@ -202,7 +277,7 @@ def run_batch(JT, x, patterns, seg_index, scale, steps_per_segment, iT, alpha, u
                      uniforms[k], orders[k], stochastic, sequential, states[k], means[k], trace[k])
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def run_large(JT, x, bias, steps, iT, alpha, uniforms, stochastic, n_chunks):
     """One large network, synchronous schedule, the nodes split into ``n_chunks`` column blocks
     swept in parallel. For n in the thousands a step is bound by memory bandwidth (J is read and
@@ -212,16 +287,13 @@ def run_large(JT, x, bias, steps, iT, alpha, uniforms, stochastic, n_chunks):
     h = np.empty(n)
     c = np.zeros(n)
     bounds = np.linspace(0, n, n_chunks + 1).astype(np.int64)
+    buf = np.empty(8 * n)
+    ibuf = np.empty(2 * n, np.int64)
     learn = alpha > 0.0
     for q in prange(n_chunks):
         _field(JT, x, h, bounds[q], bounds[q + 1])
     for t in range(steps):
-        for i in range(n):
-            theta = iT * (bias[i] + h[i])
-            xi = _ppf(uniforms[t, i], theta) if stochastic else _L(theta)
-            if learn:
-                c[i] = alpha * (xi - _L(h[i]))
-            x[i] = xi
+        _infer(bias, h, uniforms[t] if stochastic else bias, iT, alpha, stochastic, x, c, buf, ibuf)
         if learn:
             for q in prange(n_chunks):
                 _sweep(JT, x, c, h, bounds[q], bounds[q + 1])
@@ -230,7 +302,7 @@ def run_large(JT, x, bias, steps, iT, alpha, uniforms, stochastic, n_chunks):
                 _field(JT, x, h, bounds[q], bounds[q + 1])
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def relax_batch(JT, starts, bias, iT, tol, max_steps, out, steps, converged):
     """Deterministic synchronous iteration ``x <- L(iT (b + J x))`` to a fixed point.
 
@@ -261,7 +333,7 @@ def relax_batch(JT, starts, bias, iT, tol, max_steps, out, steps, converged):
         out[k, m] = x
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def macro_vfe_batch(JT, x, bias, out):
     """Macro VFE, complexity and accuracy per network: JT (B,n,n), x (B,n), bias (B,n) -> out (B,3)."""
     B, n = x.shape

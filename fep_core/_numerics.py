@@ -49,7 +49,17 @@ _GL_T = 0.5 * (_GL_X + 1.0)
 _GL_W = 0.5 * _GL_W
 
 
-@njit(cache=True)
+_FMAX = np.finfo(np.float64).max
+
+
+@njit(cache=True, error_model="numpy")
+def _exp_m2(a):
+    """``exp(-2a)`` for ``a >= 0`` without forming ``2a`` (which overflows past FMAX/2); it is 0
+    to double precision beyond ``a = 400`` anyway."""
+    return 0.0 if a > 400.0 else math.exp(-2.0 * a)
+
+
+@njit(cache=True, error_model="numpy")
 def _horner(coef, z):
     acc = 0.0
     for c in coef:
@@ -57,19 +67,19 @@ def _horner(coef, z):
     return acc
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def langevin(b):
     """Mean of CB(b) on [-1, 1]: ``L(b) = coth(b) - 1/b``."""
     a = abs(b)
     if a < _SMALL:
         return b * _horner(_L_COEF, b * b)
     # coth|b| - 1 = 2e/(1-e) with e = exp(-2|b|) <= 0.37: no overflow, no cancellation.
-    e = math.exp(-2.0 * a)
+    e = _exp_m2(a)
     val = (1.0 - 1.0 / a) + 2.0 * e / (1.0 - e)
     return val if b > 0 else -val
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def langevin_prime(b):
     """Variance of CB(b) = Fisher information = ``L'(b) = 1/b^2 - 1/sinh(b)^2``."""
     a = abs(b)
@@ -78,34 +88,34 @@ def langevin_prime(b):
     inv = 1.0 / a                       # (1/a)^2 underflows quietly where a*a would overflow
     if a > 350.0:
         return inv * inv
-    e = math.exp(-2.0 * a)
+    e = _exp_m2(a)
     den = math.expm1(-2.0 * a)
     return inv * inv - 4.0 * e / (den * den)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def log_partition(b):
     """``A(b) = ln(2 sinh(b) / b)``, with ``A(0) = ln 2``."""
     a = abs(b)
     if a < _SMALL:
         z = b * b
         return _LN2 + z * _horner(_A_COEF, z)
-    return a + math.log1p(-math.exp(-2.0 * a)) - math.log(a)
+    return a + math.log1p(-_exp_m2(a)) - math.log(a)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def entropy(b):
     """Differential entropy ``H(b) = A(b) - b L(b)`` (nats); ``ln 2`` at ``b = 0``."""
     a = abs(b)
     if a < _SMALL:
         z = b * b
         return _LN2 + z * _horner(_H_COEF, z)
-    e = math.exp(-2.0 * a)
+    e = _exp_m2(a)
     # A - bL = g - ln|b| + 1 - |b| (coth|b| - 1), with coth|b| - 1 = 2e/(1-e); no large terms cancel.
-    return 1.0 - math.log(a) + math.log1p(-e) - 2.0 * a * e / (-math.expm1(-2.0 * a))
+    return 1.0 - math.log(a) + math.log1p(-e) - a * (2.0 * e / (1.0 - e))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _bregman_neg_log(ap, aq):
     """``x - log1p(x)`` with ``x = (ap - aq)/aq`` for positive ``ap, aq``, without cancellation.
 
@@ -123,17 +133,17 @@ def _bregman_neg_log(ap, aq):
     return x - (math.log(ap) - math.log(aq))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _one_minus_sL(s, bq):
     """``1 - s L(bq)`` for a sign ``s``; exact form ``1/|bq| - (coth|bq| - 1)`` when it is small."""
     aq = abs(bq)
     if aq >= _SMALL and (bq > 0) == (s > 0):
-        e = math.exp(-2.0 * aq)
-        return 1.0 / aq - 2.0 * e / (-math.expm1(-2.0 * aq))
+        e = _exp_m2(aq)
+        return 1.0 / aq - 2.0 * e / (1.0 - e)
     return 1.0 - s * langevin(bq)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def kl(bq, bp):
     """``KL[CB(bq) || CB(bp)] = A(bp) - A(bq) - (bp - bq) L(bq)`` (a Bregman divergence of A).
 
@@ -156,7 +166,10 @@ def kl(bq, bp):
         t_part = log_partition(bp) - bp * langevin(bq)
     else:
         s = 1.0 if bp > 0 else -1.0
-        t_part = ap * _one_minus_sL(s, bq) + math.log1p(-math.exp(-2.0 * ap)) - math.log(ap)
+        w = _one_minus_sL(s, bq)
+        if w > 1.0 and ap > _FMAX / w:
+            return math.inf            # the divergence itself exceeds the float range
+        t_part = ap * w + math.log1p(-_exp_m2(ap)) - math.log(ap)
     h = entropy(bq)
     direct = t_part - h
     if direct > 1e-3 * (abs(t_part) + abs(h)):
@@ -168,7 +181,7 @@ def kl(bq, bp):
     return d * d * acc
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def log_pdf(x, b):
     """Log density of CB(b) at ``x`` in [-1, 1]: ``b x - A(b)``."""
     a = abs(b)
@@ -176,20 +189,26 @@ def log_pdf(x, b):
         return b * x - log_partition(b)
     s = 1.0 if b > 0 else -1.0
     # b x - A(b) = -|b| (1 - s x) + ln|b| - g(b): the two large terms |b| cancel exactly.
-    return -a * (1.0 - s * x) + math.log(a) - math.log1p(-math.exp(-2.0 * a))
+    d = 1.0 - s * x
+    if d > 1.0 and a > _FMAX / d:
+        return -math.inf               # the log density is below the float range
+    return -a * d + math.log(a) - math.log1p(-_exp_m2(a))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def cdf(x, b):
     """Cumulative distribution function of CB(b) at ``x`` in [-1, 1]."""
     if abs(b) < 1e-150:
         return 0.5 * (x + 1.0) * (1.0 + 0.5 * b * (x - 1.0))
+    # Beyond |b| = 1e300 the distribution is a point mass to double precision; clamping keeps
+    # b (x -+ 1) finite.
+    b = min(max(b, -1e300), 1e300)
     if b > 0:
         return math.exp(b * (x - 1.0)) * math.expm1(-b * (x + 1.0)) / math.expm1(-2.0 * b)
     return math.expm1(b * (x + 1.0)) / math.expm1(2.0 * b)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def ppf(u, b):
     """Inverse CDF of CB(b): maps ``u`` in [0, 1] to [-1, 1] (used for sampling).
 
@@ -201,7 +220,7 @@ def ppf(u, b):
     """
     a = abs(b)
     if a >= _SMALL:
-        e = math.exp(-2.0 * a)
+        e = _exp_m2(a)
         if b > 0:
             z = u + (1.0 - u) * e
             x = -1.0 if z <= 0.0 else 1.0 + math.log(z) / b
@@ -221,7 +240,7 @@ def ppf(u, b):
     return x
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def inverse_langevin(m):
     """Exact inverse of ``L`` on (-1, 1) by safeguarded Newton iteration.
 
@@ -254,3 +273,69 @@ def inverse_langevin(m):
             break
         b = nb
     return b if m > 0 else -b
+
+
+# ---------------------------------------------------------------------------------------------
+# Vectorisable exp and log for the network kernels.
+#
+# libm's scalar exp/log cannot be vectorised by the compiler; across the n nodes of a step they
+# cost more than the whole O(n^2) sweep. These array passes use fdlibm's formulations (range
+# reduction + the same minimax polynomials, < 1 ulp) with the exponent handled through int64
+# views, so the loops are branch-free and vectorise. Their domain is what the kernels need:
+# ``vexp_neg`` for x <= 0 (clamped at -708, where exp is below 2.5e-308 and only ever added to
+# numbers >= 1e-16 or multiplied by them), ``vlog_unit`` for normal z in (0, 1].
+
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+_INV_LN2 = 1.44269504088896338700e+00
+_P1, _P2, _P3 = 1.66666666666666019037e-01, -2.77777777770155933842e-03, 6.61375632143793436117e-05
+_P4, _P5 = -1.65339022054652515390e-06, 4.13813679705723846039e-08
+_LG1, _LG2, _LG3 = 6.666666666666735130e-01, 3.999999999940941908e-01, 2.857142874366239149e-01
+_LG4, _LG5, _LG6 = 2.222219843214978396e-01, 1.818357216161805012e-01, 1.531383769920937332e-01
+_LG7 = 1.479819860511658591e-01
+_MANT = np.int64(0x000FFFFFFFFFFFFF)
+_ONE_BITS = np.int64(0x3FF0000000000000)
+_SQRT2_MANT = np.int64(0x6A09E667F3BCD)   # mantissa bits of sqrt(2)
+
+
+@njit(cache=True, error_model="numpy")
+def vexp_neg(x, out, ibuf, m):
+    """``out[:m] = exp(x[:m])`` for ``x <= 0`` (clamped below at -708). ibuf: int64 scratch."""
+    fbuf = ibuf.view(np.float64)
+    for i in range(m):
+        xi = max(x[i], -708.0)
+        k = math.floor(xi * _INV_LN2 + 0.5)
+        hi = xi - k * _LN2_HI
+        lo = k * _LN2_LO
+        r = hi - lo
+        t = r * r
+        c = r - t * (_P1 + t * (_P2 + t * (_P3 + t * (_P4 + t * _P5))))
+        out[i] = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi)
+        ibuf[i] = (np.int64(k) + 1023) << 52
+    for i in range(m):
+        out[i] *= fbuf[i]
+
+
+@njit(cache=True, error_model="numpy")
+def vlog_unit(z, out, ibuf, m):
+    """``out[:m] = log(z[:m])`` for normal ``z`` in (0, 1]. ibuf: int64 scratch."""
+    zb = z.view(np.int64)
+    fbuf = ibuf.view(np.float64)
+    for i in range(m):
+        bits = zb[i]
+        mant = bits & _MANT
+        big = mant > _SQRT2_MANT                   # m in [sqrt2, 2): use m/2 and k + 1
+        k = (bits >> 52) - 1023 + (1 if big else 0)
+        ibuf[i] = mant | (_ONE_BITS - (np.int64(1) << 52) if big else _ONE_BITS)
+        out[i] = float(k)
+    for i in range(m):
+        f = fbuf[i] - 1.0
+        s = f / (2.0 + f)
+        z2 = s * s
+        w = z2 * z2
+        t1 = w * (_LG2 + w * (_LG4 + w * _LG6))
+        t2 = z2 * (_LG1 + w * (_LG3 + w * (_LG5 + w * _LG7)))
+        R = t2 + t1
+        hfsq = 0.5 * f * f
+        k = out[i]
+        out[i] = k * _LN2_HI - ((hfsq - (s * (hfsq + R) + k * _LN2_LO)) - f)

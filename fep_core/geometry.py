@@ -1,0 +1,524 @@
+"""Categorical free energy, three belief-update schemes and their information geometry.
+
+Discrete generative model (one time step, as in Da Costa et al. 2021):
+
+* ``A``  likelihood, shape ``(n_outcomes, n_states)``, columns sum to 1, entries > 0
+* ``D``  prior over states, shape ``(n_states,)``, sums to 1, entries > 0
+* ``o``  the observed outcome: an index in ``range(n_outcomes)`` or a one-hot vector
+
+Beliefs ``s`` are probability vectors over states. ``F(s) = s . (ln s - ln A^T o - ln D)``
+``= KL[s || P(state | o)] - ln P(o)`` and ``grad F = 1 + ln s - ln A^T o - ln D``.
+
+Update schemes (each returns the whole belief path, shape ``(n_steps + 1, n_states)``):
+
+``active_inference``  ``s <- softmax(ln s - eps grad F)``  (membrane potential ``v = ln s``)
+``natural_gradient``  ``s <- normalise(s - eps s * grad F)`` (Fisher metric ``diag(1/s)``)
+``logit_descent``     ``v <- v - eps (diag s - s s^T) grad F``, ``s = softmax(v)`` (Euclidean
+                      gradient descent on the logits ``v``)
+
+The renormalised natural-gradient step is only defined while ``eps * grad F_i < 1`` for every
+state ``i``; otherwise a component would become non-positive. Such a component is floored at
+``NATURAL_FLOOR`` times its previous value and the step is counted (see ``return_clipped``).
+
+All computations are vectorised over leading batch axes (many models at once) internally.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+
+from ._validation import as_generator, choice, count, finite_array, positive
+
+SCHEMES = ("active_inference", "natural_gradient", "logit_descent")
+SCHEME_LABELS = {"active_inference": "active inference (softmax)",
+                 "natural_gradient": "natural gradient (renormalised)",
+                 "logit_descent": "gradient descent on logits"}
+NATURAL_FLOOR = 1e-8
+_SUM_TOL = 1e-9
+FORMS = ("kl-evidence", "complexity-accuracy", "energy-entropy")
+
+
+# --------------------------------------------------------------------------------------------
+# Validation
+def _probability(value, name, *, ndim=1):
+    p = finite_array(value, name, ndim=ndim)
+    if p.shape[-1] < 2:
+        raise ValueError(f"{name} must have at least 2 states, got shape {p.shape}")
+    if np.any(p <= 0):
+        raise ValueError(f"{name} must have strictly positive entries, got minimum {p.min()}")
+    if np.any(np.abs(p.sum(axis=-1) - 1.0) > _SUM_TOL):
+        raise ValueError(f"{name} must sum to 1 along its last axis")
+    return p
+
+
+def _check_model(A, D, o):
+    A = finite_array(A, "A", ndim=2)
+    if np.any(A <= 0):
+        raise ValueError(f"A must have strictly positive entries, got minimum {A.min()}")
+    if np.any(np.abs(A.sum(axis=0) - 1.0) > _SUM_TOL):
+        raise ValueError("A must have columns summing to 1 (A[:, state] is P(outcome | state))")
+    D = _probability(D, "D")
+    if D.shape[0] != A.shape[1]:
+        raise ValueError(f"D must have length n_states = {A.shape[1]} (columns of A), got {D.shape[0]}")
+    return A, D, _outcome_index(o, A.shape[0])
+
+
+def _outcome_index(o, n_outcomes):
+    if isinstance(o, (numbers.Integral, np.integer)) and not isinstance(o, bool):
+        idx = int(o)
+    else:
+        vec = finite_array(o, "o", ndim=1)
+        if vec.shape[0] != n_outcomes or not np.all((vec == 0) | (vec == 1)) or vec.sum() != 1:
+            raise ValueError(f"o must be an outcome index or a one-hot vector of length {n_outcomes}")
+        idx = int(np.argmax(vec))
+    if not 0 <= idx < n_outcomes:
+        raise ValueError(f"o must be in range({n_outcomes}), got {idx}")
+    return idx
+
+
+def _eps(learning_rate):
+    return positive(learning_rate, "learning_rate")
+
+
+# --------------------------------------------------------------------------------------------
+# Model quantities
+def log_joint(A, D, o):
+    """``ln P(o, state) = ln A^T o + ln D``, shape ``(n_states,)``."""
+    A, D, o = _check_model(A, D, o)
+    return np.log(A[o]) + np.log(D)
+
+
+def posterior(A, D, o):
+    """Exact posterior ``P(state | o)`` (Bayes' rule), shape ``(n_states,)``."""
+    lj = log_joint(A, D, o)
+    return _softmax(lj)
+
+
+def log_evidence(A, D, o):
+    """``ln P(o) = ln sum_s A[o, s] D[s]``."""
+    return float(_logsumexp(log_joint(A, D, o)))
+
+
+def free_energy(s, A, D, o, *, form="energy-entropy"):
+    """Variational free energy of beliefs ``s`` (nats), in one of three equal forms.
+
+    ``"kl-evidence"``: ``KL[s || P(state|o)] - ln P(o)``; ``"complexity-accuracy"``:
+    ``KL[s || D] - s . ln A^T o``; ``"energy-entropy"``: ``-s . (ln A^T o + ln D) - H[s]``.
+    """
+    choice(form, "form", FORMS)
+    A, D, o = _check_model(A, D, o)
+    s = _probability(s, "s")
+    if s.shape[0] != D.shape[0]:
+        raise ValueError(f"s must have length n_states = {D.shape[0]}, got {s.shape[0]}")
+    ln_a = np.log(A[o])
+    if form == "kl-evidence":
+        return kl_categorical(s, posterior(A, D, o)) - log_evidence(A, D, o)
+    if form == "complexity-accuracy":
+        return kl_categorical(s, D) - float(s @ ln_a)
+    entropy = -float(s @ np.log(s))
+    return -float(s @ (ln_a + np.log(D))) - entropy
+
+
+def gradient(s, A, D, o):
+    """``grad_s F = 1 + ln s - ln A^T o - ln D``, shape ``(n_states,)``."""
+    A, D, o = _check_model(A, D, o)
+    s = _probability(s, "s")
+    return 1.0 + np.log(s) - np.log(A[o]) - np.log(D)
+
+
+def kl_categorical(p, q):
+    """``KL[p || q] = sum p ln(p/q)`` over the last axis (strictly positive probability vectors)."""
+    p = _probability(p, "p", ndim=(1, 2))
+    q = _probability(q, "q", ndim=(1, 2))
+    out = _kl(p, q)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def fisher_rao(p, q):
+    """Fisher-Rao distance ``2 arccos(sum sqrt(p q))`` between categorical distributions.
+
+    Evaluated as ``4 arcsin(||sqrt p - sqrt q|| / 2)`` (exact for the unit vectors ``sqrt p``,
+    ``sqrt q``) with ``sqrt p - sqrt q = (p - q)/(sqrt p + sqrt q)``, which, unlike ``arccos``
+    near 1, keeps full relative accuracy for nearby distributions. Broadcasts over leading axes; entries may be zero.
+    """
+    p = finite_array(p, "p", ndim=(1, 2, 3))
+    q = finite_array(q, "q", ndim=(1, 2, 3))
+    for name, v in (("p", p), ("q", q)):
+        if np.any(v < 0) or np.any(np.abs(v.sum(axis=-1) - 1.0) > _SUM_TOL):
+            raise ValueError(f"{name} must be a probability vector (non-negative, summing to 1)")
+    out = _fisher_rao(p, q)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def chord_length(p, q):
+    """``2 ||sqrt q - sqrt p||``: the length of the straight chord the paper calls a geodesic.
+
+    A lower bound on :func:`fisher_rao` (a chord is shorter than its arc).
+    """
+    p = finite_array(p, "p")
+    q = finite_array(q, "q")
+    return 2.0 * np.linalg.norm(np.sqrt(q) - np.sqrt(p), axis=-1)
+
+
+def information_length(path):
+    """Information length of a discrete belief path: sum of Fisher-Rao distances between steps.
+
+    ``path`` has shape ``(n_points, ..., n_states)``; returns shape ``(...)``.
+    """
+    path = finite_array(path, "path", ndim=(2, 3))
+    if path.shape[0] < 1:
+        raise ValueError("path must contain at least one point")
+    if np.any(path < 0) or np.any(np.abs(path.sum(axis=-1) - 1.0) > _SUM_TOL):
+        raise ValueError("path must consist of probability vectors (non-negative, summing to 1)")
+    out = _fisher_rao(path[1:], path[:-1]).sum(axis=0)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def geodesic(p, q, n_points=50):
+    """The Fisher-Rao geodesic from ``p`` to ``q``: a great-circle arc of ``sqrt(s)`` on the sphere.
+
+    Returns ``(n_points, n_states)`` probability vectors; its information length is
+    ``fisher_rao(p, q)``.
+    """
+    p = _probability(p, "p")
+    q = _probability(q, "q")
+    n_points = count(n_points, "n_points", minimum=2)
+    u, w = np.sqrt(p), np.sqrt(q)
+    theta = 0.5 * _fisher_rao(p, q)
+    t = np.linspace(0.0, 1.0, n_points)[:, None]
+    if theta < 1e-12:
+        path = (1 - t) * u + t * w
+    else:
+        path = (np.sin((1 - t) * theta) * u + np.sin(t * theta) * w) / np.sin(theta)
+    path = path ** 2
+    return path / path.sum(axis=1, keepdims=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Numerics shared by the batched code (no validation)
+def _softmax(v):
+    e = np.exp(v - v.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _logsumexp(v):
+    m = v.max(axis=-1)
+    return m + np.log(np.exp(v - m[..., None]).sum(axis=-1))
+
+
+def _kl(p, q):
+    return np.sum(p * (np.log(p) - np.log(q)), axis=-1)
+
+
+def _fisher_rao(p, q):
+    # sqrt p - sqrt q = (p - q) / (sqrt p + sqrt q): p - q is exact for nearby p, q (Sterbenz),
+    # so tiny distances keep full relative accuracy (the arccos form returns 0 there).
+    den = np.sqrt(p) + np.sqrt(q)
+    diff = np.divide(p - q, den, out=np.zeros(np.broadcast_shapes(np.shape(p), np.shape(q))), where=den > 0)
+    chord = np.linalg.norm(diff, axis=-1)
+    return 4.0 * np.arcsin(np.minimum(0.5 * chord, 1.0))
+
+
+def _step(scheme, s, log_s, lj, eps):
+    """One update of every model in the batch; returns ``(s, log_s, clipped)``.
+
+    ``lj`` is ``ln A^T o + ln D`` (batch, n). ``clipped`` flags models whose renormalised
+    natural-gradient step left the simplex.
+    """
+    g = 1.0 + log_s - lj
+    if scheme == "active_inference":
+        v = log_s - eps * g
+        log_s = v - _logsumexp(v)[..., None]
+        return np.exp(log_s), log_s, None
+    if scheme == "natural_gradient":
+        factor = 1.0 - eps * g
+        clipped = np.any(factor <= 0, axis=-1)
+        u = s * np.maximum(factor, NATURAL_FLOOR)
+        s = u / u.sum(axis=-1, keepdims=True)
+        return s, np.log(s), clipped
+    # logit descent: v <- v - eps (diag s - s s^T) g; v = log_s up to a constant
+    v = log_s - eps * s * (g - np.sum(s * g, axis=-1, keepdims=True))
+    log_s = v - _logsumexp(v)[..., None]
+    return np.exp(log_s), log_s, None
+
+
+def _run(scheme, s0, lj, eps, n_steps):
+    s, log_s = s0.copy(), np.log(s0)
+    path = [s]
+    n_clipped = np.zeros(s0.shape[:-1], dtype=int)
+    for _ in range(n_steps):
+        s, log_s, clipped = _step(scheme, s, log_s, lj, eps)
+        if clipped is not None:
+            n_clipped += clipped
+        path.append(s)
+    return np.array(path), n_clipped
+
+
+def _scheme_path(scheme, s0, A, D, o, learning_rate, n_steps, return_clipped):
+    A, D, o = _check_model(A, D, o)
+    s0 = _probability(s0, "s0")
+    if s0.shape[0] != D.shape[0]:
+        raise ValueError(f"s0 must have length n_states = {D.shape[0]}, got {s0.shape[0]}")
+    eps = _eps(learning_rate)
+    n_steps = count(n_steps, "n_steps", minimum=0)
+    lj = np.log(A[o]) + np.log(D)
+    path, n_clipped = _run(scheme, s0, lj, eps, n_steps)
+    return (path, int(n_clipped)) if return_clipped else path
+
+
+def active_inference(s0, A, D, o, *, learning_rate=0.25, n_steps=50):
+    """Active-inference (neuronal) updates ``s <- softmax(ln s - eps grad F)``; path ``(n_steps+1, n)``."""
+    return _scheme_path("active_inference", s0, A, D, o, learning_rate, n_steps, False)
+
+
+def natural_gradient(s0, A, D, o, *, learning_rate=0.25, n_steps=50, return_clipped=False):
+    """Renormalised natural gradient ``s <- normalise(s - eps s * grad F)``; path ``(n_steps+1, n)``.
+
+    With ``return_clipped=True`` also returns the number of steps on which some component
+    would have become non-positive (``eps * grad F_i >= 1``) and was floored.
+    """
+    return _scheme_path("natural_gradient", s0, A, D, o, learning_rate, n_steps, return_clipped)
+
+
+def logit_descent(s0, A, D, o, *, learning_rate=0.25, n_steps=50):
+    """Gradient descent on logits ``v <- v - eps (diag s - s s^T) grad F``; path ``(n_steps+1, n)``."""
+    return _scheme_path("logit_descent", s0, A, D, o, learning_rate, n_steps, False)
+
+
+def run_scheme(scheme, s0, A, D, o, *, learning_rate=0.25, n_steps=50):
+    """Dispatch to one of :data:`SCHEMES` by name; returns the belief path."""
+    choice(scheme, "scheme", SCHEMES)
+    return _scheme_path(scheme, s0, A, D, o, learning_rate, n_steps, False)
+
+
+def max_path_difference(s0, A, D, o, *, learning_rate, horizon=5.0):
+    """Largest belief difference (max norm) between the active-inference and natural-gradient
+    paths over the same stretch of time ``horizon`` (``round(horizon / eps)`` steps)."""
+    eps = _eps(learning_rate)
+    horizon = positive(horizon, "horizon")
+    n_steps = max(1, int(round(horizon / eps)))
+    a = active_inference(s0, A, D, o, learning_rate=eps, n_steps=n_steps)
+    b = natural_gradient(s0, A, D, o, learning_rate=eps, n_steps=n_steps)
+    return float(np.max(np.abs(a - b)))
+
+
+# --------------------------------------------------------------------------------------------
+# Random generative models
+def random_models(n_models, n_states, n_outcomes=None, *, precision=1.0, concentration=1.0, rng=None):
+    """Draw ``n_models`` random generative models; returns a dict of arrays.
+
+    ``D ~ Dirichlet(concentration)``; each column of ``A`` is ``softmax(precision * ln a)`` with
+    ``a ~ Dirichlet(concentration)`` (``precision = 1`` gives the Dirichlet draw itself; larger
+    precision, sharper likelihoods). The outcome is sampled from the model: ``state ~ D``,
+    ``o ~ A[:, state]``. Keys: ``A (n_models, n_outcomes, n_states)``, ``D (n_models, n_states)``,
+    ``o (n_models,)`` outcome indices, ``state (n_models,)`` the hidden states.
+    """
+    n_models = count(n_models, "n_models")
+    n_states = count(n_states, "n_states", minimum=2)
+    n_outcomes = n_states if n_outcomes is None else count(n_outcomes, "n_outcomes", minimum=2)
+    gamma = positive(precision, "precision")
+    alpha = positive(concentration, "concentration")
+    gen = as_generator(rng)
+    D = gen.dirichlet(np.full(n_states, alpha), size=n_models)
+    logits = np.log(gen.dirichlet(np.full(n_outcomes, alpha), size=(n_models, n_states)))
+    A = _softmax(gamma * logits).transpose(0, 2, 1)          # (models, outcomes, states)
+    # Floor at the smallest normal float so ln A stays finite for extreme precisions.
+    A = np.maximum(A, np.finfo(float).tiny)
+    A /= A.sum(axis=1, keepdims=True)
+    D = np.maximum(D, np.finfo(float).tiny)
+    D /= D.sum(axis=1, keepdims=True)
+    u = gen.random((n_models, 2))
+    state = np.minimum((np.cumsum(D, axis=1) < u[:, :1]).sum(axis=1), n_states - 1)
+    col = A[np.arange(n_models), :, state]
+    o = np.minimum((np.cumsum(col, axis=1) < u[:, 1:]).sum(axis=1), n_outcomes - 1)
+    return {"A": A, "D": D, "o": o, "state": state}
+
+
+def random_model(n_states, n_outcomes=None, *, precision=1.0, concentration=1.0, rng=None):
+    """One random generative model ``(A, D, o)`` (see :func:`random_models`)."""
+    m = random_models(1, n_states, n_outcomes, precision=precision, concentration=concentration, rng=rng)
+    return m["A"][0], m["D"][0], int(m["o"][0])
+
+
+# --------------------------------------------------------------------------------------------
+# Population study
+def population_study(n_models=1200, state_sizes=(2, 3, 5, 8), *, learning_rate=0.1, precision=1.0,
+                     concentration=1.0, kl_tolerance=1e-6, stop_kl=1e-10, max_steps=10000, rng=0):
+    """Run the three schemes on many random models; one row per (model, scheme).
+
+    ``n_models`` are split evenly over ``state_sizes`` (``n_outcomes = n_states``). Every scheme
+    starts at the prior ``D`` with the same step ``learning_rate`` and runs until
+    ``KL[s || posterior] < stop_kl`` (or ``max_steps``). Columns: ``model``, ``n_states``,
+    ``scheme``, ``information_length`` (sum of Fisher-Rao steps), ``distance`` (Fisher-Rao
+    distance from start to end of the path), ``efficiency`` (``information_length / distance``,
+    1 for a geodesic), ``steps_to_tol`` (first step with ``KL < kl_tolerance``; NaN if never),
+    ``converged`` (reached ``stop_kl``), ``final_kl`` and ``n_clipped`` (natural-gradient steps
+    that left the simplex). Vectorised across models: all models of one size step together.
+    """
+    n_models = count(n_models, "n_models")
+    sizes = [count(n, "state_sizes", minimum=2) for n in np.atleast_1d(state_sizes).tolist()]
+    eps = _eps(learning_rate)
+    kl_tol = positive(kl_tolerance, "kl_tolerance")
+    stop_kl = positive(stop_kl, "stop_kl")
+    if stop_kl > kl_tol:
+        raise ValueError(f"stop_kl must not exceed kl_tolerance, got {stop_kl} > {kl_tol}")
+    max_steps = count(max_steps, "max_steps")
+    gen = as_generator(rng)
+    per_size = -(-n_models // len(sizes))
+    frames = []
+    model_offset = 0
+    for n in sizes:
+        m = random_models(per_size, n, precision=precision, concentration=concentration, rng=gen)
+        idx = np.arange(per_size)
+        lj = np.log(m["A"][idx, m["o"], :]) + np.log(m["D"])
+        post = _softmax(lj)
+        for scheme in SCHEMES:
+            res = _run_to_convergence(scheme, m["D"], lj, post, eps, kl_tol, stop_kl, max_steps)
+            res.update(model=model_offset + idx, n_states=n, scheme=scheme)
+            frames.append(pd.DataFrame(res))
+        model_offset += per_size
+    df = pd.concat(frames, ignore_index=True)
+    df["efficiency"] = df["information_length"] / df["distance"]
+    cols = ["model", "n_states", "scheme", "information_length", "distance", "efficiency",
+            "steps_to_tol", "converged", "final_kl", "n_clipped"]
+    return df[cols]
+
+
+def _run_to_convergence(scheme, s0, lj, post, eps, kl_tol, stop_kl, max_steps):
+    s, log_s = s0.copy(), np.log(s0)
+    n_models = s0.shape[0]
+    length = np.zeros(n_models)
+    steps_to_tol = np.full(n_models, np.nan)
+    n_clipped = np.zeros(n_models, dtype=int)
+    kl = _kl(s, post)
+    steps_to_tol[kl < kl_tol] = 0
+    active = kl >= stop_kl
+    for k in range(1, max_steps + 1):
+        if not active.any():
+            break
+        a = np.flatnonzero(active)
+        s_new, log_new, clipped = _step(scheme, s[a], log_s[a], lj[a], eps)
+        length[a] += _fisher_rao(s_new, s[a])
+        if clipped is not None:
+            n_clipped[a] += clipped
+        s[a], log_s[a] = s_new, log_new
+        kl_a = _kl(s_new, post[a])
+        kl[a] = kl_a
+        hit = a[(kl_a < kl_tol) & np.isnan(steps_to_tol[a])]
+        steps_to_tol[hit] = k
+        active[a] = kl_a >= stop_kl
+    return {"information_length": length, "distance": _fisher_rao(s0, s),
+            "steps_to_tol": steps_to_tol, "converged": kl < stop_kl, "final_kl": kl,
+            "n_clipped": n_clipped}
+
+
+def paired_difference(df, *, metric="information_length", scheme="natural_gradient",
+                      baseline="active_inference", confidence=0.95):
+    """Paired difference ``scheme - baseline`` of ``metric`` per model, with a t confidence interval.
+
+    Returns a DataFrame indexed by ``n_states`` plus a row ``"all"``: ``n``, ``mean_baseline``,
+    ``mean_diff``, ``ci_low``, ``ci_high`` (absolute), and ``mean_rel_diff``, ``rel_ci_low``,
+    ``rel_ci_high`` for the difference relative to the baseline's value in the same model.
+    Models with a missing value (e.g. ``steps_to_tol`` never reached) are dropped pairwise.
+    """
+    from scipy import stats
+
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
+    if metric not in df.columns:
+        raise ValueError(f"metric must be a column of df, got {metric!r}")
+    choice(scheme, "scheme", SCHEMES)
+    choice(baseline, "baseline", SCHEMES)
+    confidence = positive(confidence, "confidence")
+    if confidence >= 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    wide = df.pivot_table(index=["model", "n_states"], columns="scheme", values=metric, dropna=False)
+    wide = wide[[scheme, baseline]].dropna().reset_index()
+    wide["diff"] = wide[scheme] - wide[baseline]
+    wide["rel"] = wide["diff"] / wide[baseline]
+
+    def summarise(g):
+        n = len(g)
+        t = stats.t.ppf(0.5 + confidence / 2, n - 1) if n > 1 else np.nan
+        out = {"n": n, "mean_baseline": g[baseline].mean(), "mean_scheme": g[scheme].mean()}
+        for col, prefix in (("diff", ""), ("rel", "rel_")):
+            mean, se = g[col].mean(), g[col].std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+            key = "mean_diff" if col == "diff" else "mean_rel_diff"
+            out.update({key: mean, f"{prefix}ci_low": mean - t * se, f"{prefix}ci_high": mean + t * se})
+        return pd.Series(out)
+
+    rows = {n: summarise(g) for n, g in wide.groupby("n_states")}
+    rows["all"] = summarise(wide)
+    return pd.DataFrame(rows).T.rename_axis("n_states")
+
+
+# --------------------------------------------------------------------------------------------
+# Link to the attractor network: one continuous-Bernoulli node
+def cb_relaxation(b0, target, *, learning_rate=0.2, n_steps=60, scheme="natural"):
+    """Relaxation of one node's variational bias ``b`` towards ``target`` (a path, ``(n_steps+1,)``).
+
+    The node's belief is ``CB(b)`` on [-1, 1]; its free energy (up to a constant) is
+    ``KL[CB(b) || CB(target)]``, whose gradient is ``(b - target) L'(b)`` with ``L'`` the Fisher
+    information of the family. ``scheme="plain"``: ``b <- b - eps (b - target) L'(b)``, which
+    crawls where the CB saturates (``L'(b) ~ 1/b^2``). ``scheme="natural"``: the gradient
+    preconditioned by ``1/L'(b)``, ``b <- b - eps (b - target)``: a uniform geometric rate.
+    """
+    from . import cb
+
+    choice(scheme, "scheme", ("plain", "natural"))
+    b = float(finite_array(b0, "b0", ndim=0))
+    target = float(finite_array(target, "target", ndim=0))
+    eps = _eps(learning_rate)
+    n_steps = count(n_steps, "n_steps", minimum=0)
+    path = [b]
+    for _ in range(n_steps):
+        fisher = float(cb.langevin_prime(b))
+        grad = (b - target) * fisher
+        b = b - eps * (grad / fisher if scheme == "natural" else grad)
+        path.append(b)
+    return np.array(path)
+
+
+# --------------------------------------------------------------------------------------------
+# Widget callback
+def explore(precision=2.0, learning_rate=0.25, n_steps=30, seed=23):
+    """Interactive figure for a random 3-state model ``A = softmax(precision * logits)``.
+
+    Left: the three schemes' belief paths on the simplex (from the prior to the posterior) with
+    the Fisher-Rao geodesic. Right: each path's information length against the geodesic
+    distance, with the efficiency ratio. Returns the Figure.
+    """
+    from .plotting import primers
+
+    gamma = positive(precision, "precision")
+    eps = _eps(learning_rate)
+    n_steps = count(n_steps, "n_steps")
+    A, D, o = random_model(3, precision=gamma, rng=count(seed, "seed", minimum=0))
+    paths = {sch: run_scheme(sch, D, A, D, o, learning_rate=eps, n_steps=n_steps) for sch in SCHEMES}
+    _, n_clipped = natural_gradient(D, A, D, o, learning_rate=eps, n_steps=n_steps, return_clipped=True)
+    return primers.plot_explore_geometry(paths, posterior(A, D, o), n_clipped=n_clipped,
+                                         title=f"precision {gamma:.3g}, learning rate {eps:.3g}")
+
+
+def scheme_summary(df):
+    """Per-scheme summary of :func:`population_study`: one row per scheme.
+
+    ``median_length``, ``mean_efficiency``, ``median_efficiency``, ``median_steps`` (runs that
+    never reached the tolerance count as infinitely slow, so the median is not biased down),
+    ``frac_reached_tol``, ``frac_converged`` and ``frac_clipped`` (runs with a natural-gradient
+    step that left the simplex).
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
+    g = df.groupby("scheme", sort=False)
+    return pd.DataFrame({
+        "median_length": g["information_length"].median(),
+        "mean_efficiency": g["efficiency"].mean(),
+        "median_efficiency": g["efficiency"].median(),
+        "median_steps": g["steps_to_tol"].apply(lambda x: x.fillna(np.inf).median()),
+        "frac_reached_tol": g["steps_to_tol"].apply(lambda x: x.notna().mean()),
+        "frac_converged": g["converged"].mean(),
+        "frac_clipped": g["n_clipped"].apply(lambda x: (x > 0).mean()),
+    })

@@ -1,0 +1,306 @@
+"""Tests of fep_core.gaussian against independent computations (quadrature, Monte Carlo,
+finite differences, mpmath) and of its bad-input handling."""
+import matplotlib
+import mpmath
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy import integrate, stats
+
+matplotlib.use("Agg")
+
+from fep_core import gaussian as G  # noqa: E402
+
+MODELS = [  # (y, prior_mean, prior_precision, likelihood_precision)
+    (2.0, 0.0, 1.0, 4.0),
+    (-1.3, 0.5, 0.2, 0.7),
+    (10.0, -3.0, 50.0, 0.01),
+    (0.0, 0.0, 1e-3, 1e3),
+]
+
+
+def _model(m):
+    y, m0, pi0, piy = m
+    return y, dict(prior_mean=m0, prior_precision=pi0, likelihood_precision=piy)
+
+
+# ---------------------------------------------------------------------------------------------
+# KL divergence
+@pytest.mark.parametrize("mq, vq, mp, vp", [(0, 1, 0, 1), (0, 1, 2, 0.25), (1.5, 0.3, -0.5, 2.0),
+                                             (3, 0.01, 3.1, 0.02), (-2, 5.0, 0, 0.5)])
+def test_kl_against_quadrature(mq, vq, mp, vp):
+    q, p = stats.norm(mq, np.sqrt(vq)), stats.norm(mp, np.sqrt(vp))
+    sd = np.sqrt(vq)
+    ref, _ = integrate.quad(lambda x: q.pdf(x) * (q.logpdf(x) - p.logpdf(x)), mq - 12 * sd, mq + 12 * sd,
+                            epsabs=1e-13, epsrel=1e-12, limit=200)
+    assert_allclose(G.kl(mq, vq, mp, vp), ref, rtol=1e-9, atol=1e-12)
+
+
+def test_kl_against_monte_carlo():
+    rng = np.random.default_rng(1)
+    mq, vq, mp, vp = 0.7, 0.5, -0.4, 1.7
+    x = rng.normal(mq, np.sqrt(vq), size=400_000)
+    terms = stats.norm.logpdf(x, mq, np.sqrt(vq)) - stats.norm.logpdf(x, mp, np.sqrt(vp))
+    se = terms.std() / np.sqrt(x.size)
+    assert abs(G.kl(mq, vq, mp, vp) - terms.mean()) < 4 * se
+
+
+def test_kl_against_mpmath_for_nearly_equal_variances():
+    # The log1p form keeps relative accuracy when var_q/var_p -> 1 (naive form cancels).
+    vq, vp = 1.0 + 1e-7, 1.0
+    mpmath.mp.dps = 40
+    r = mpmath.mpf(vq) / mpmath.mpf(vp)
+    ref = float(0.5 * (r - 1 - mpmath.log(r)))
+    assert_allclose(G.kl(0.0, vq, 0.0, vp), ref, rtol=1e-8)
+
+
+def test_kl_properties():
+    assert G.kl(1.0, 2.0, 1.0, 2.0) == 0.0
+    rng = np.random.default_rng(0)
+    mq, mp = rng.normal(size=(2, 200))
+    vq, vp = rng.uniform(0.05, 5, size=(2, 200))
+    k = G.kl(mq, vq, mp, vp)
+    assert k.shape == (200,) and np.all(k > 0)
+    # asymmetric in general
+    assert abs(G.kl(0, 1, 1, 4) - G.kl(1, 4, 0, 1)) > 0.1
+
+
+@pytest.mark.parametrize("args, name", [((0, -1, 0, 1), "var_q"), ((0, 1, 0, 0), "var_p"),
+                                        ((np.nan, 1, 0, 1), "mean_q"), ((0, 1, np.inf, 1), "mean_p"),
+                                        (("a", 1, 0, 1), "mean_q")])
+def test_kl_bad_input(args, name):
+    with pytest.raises((ValueError, TypeError), match=name):
+        G.kl(*args)
+
+
+# ---------------------------------------------------------------------------------------------
+# Conjugate model
+@pytest.mark.filterwarnings("ignore::scipy.integrate.IntegrationWarning")  # m3: 1e6 precision ratio
+@pytest.mark.parametrize("m", MODELS)
+def test_posterior_and_evidence_against_quadrature(m):
+    y, kw = _model(m)
+    m0, pi0, piy = kw["prior_mean"], kw["prior_precision"], kw["likelihood_precision"]
+    prior = stats.norm(m0, 1 / np.sqrt(pi0))
+
+    def joint(x):
+        return prior.pdf(x) * stats.norm.pdf(y, x, 1 / np.sqrt(piy))
+
+    mean, var = G.posterior(y, **kw)
+    width = 12 * np.sqrt(var)
+    opts = dict(epsabs=0, epsrel=1e-12, limit=200)
+    z, _ = integrate.quad(joint, mean - width, mean + width, **opts)
+    m1, _ = integrate.quad(lambda x: x * joint(x), mean - width, mean + width, **opts)
+    m2, _ = integrate.quad(lambda x: (x - m1 / z) ** 2 * joint(x), mean - width, mean + width, **opts)
+    assert_allclose(G.log_evidence(y, **kw), np.log(z), rtol=1e-9)
+    assert_allclose(mean, m1 / z, rtol=1e-9, atol=1e-12)
+    assert_allclose(var, m2 / z, rtol=1e-8)
+
+
+@pytest.mark.parametrize("m", MODELS)
+def test_three_forms_agree_and_bound(m):
+    y, kw = _model(m)
+    post_mean, post_var = G.posterior(y, **kw)
+    rng = np.random.default_rng(3)
+    means = post_mean + rng.normal(scale=3, size=50)
+    variances = post_var * np.exp(rng.normal(scale=1.5, size=50))
+    forms = [G.free_energy(means, variances, y, form=f, **kw) for f in G.FORMS]
+    scale = np.max(np.abs(forms[0]))
+    for f in forms[1:]:
+        assert_allclose(f, forms[0], rtol=1e-10, atol=1e-12 * scale)
+    surprise = -G.log_evidence(y, **kw)
+    assert np.all(forms[0] > surprise)
+    for f in G.FORMS:
+        assert_allclose(G.free_energy(post_mean, post_var, y, form=f, **kw), surprise, rtol=1e-12, atol=1e-12)
+
+
+def test_free_energy_against_quadrature():
+    y, kw = 1.2, dict(prior_mean=-0.5, prior_precision=0.8, likelihood_precision=3.0)
+    mq, vq = 0.3, 0.4
+    q = stats.norm(mq, np.sqrt(vq))
+
+    def integrand(x):
+        log_joint = stats.norm.logpdf(x, -0.5, 1 / np.sqrt(0.8)) + stats.norm.logpdf(y, x, 1 / np.sqrt(3.0))
+        return q.pdf(x) * (q.logpdf(x) - log_joint)
+
+    ref, _ = integrate.quad(integrand, mq - 15, mq + 15, epsabs=1e-13, epsrel=1e-12, limit=200)
+    assert_allclose(G.free_energy(mq, vq, y, **kw), ref, rtol=1e-10)
+
+
+@pytest.mark.parametrize("m", MODELS)
+def test_gradient_against_finite_differences(m):
+    y, kw = _model(m)
+    post_mean, post_var = G.posterior(y, **kw)
+    mu, rho = post_mean + 0.37 / np.sqrt(kw["prior_precision"] + kw["likelihood_precision"]), np.log(np.sqrt(post_var)) + 0.4
+
+    def f(mu, rho):
+        return G.free_energy(mu, np.exp(2 * rho), y, **kw)
+
+    h = 1e-5 * max(1.0, abs(mu))
+    fd_mu = (f(mu + h, rho) - f(mu - h, rho)) / (2 * h)
+    fd_rho = (f(mu, rho + 1e-5) - f(mu, rho - 1e-5)) / 2e-5
+    g_mu, g_rho = G.gradient(mu, rho, y, **kw)
+    scale = abs(f(mu, rho)) + 1.0
+    assert_allclose(g_mu, fd_mu, rtol=1e-6, atol=1e-7 * scale / h)
+    assert_allclose(g_rho, fd_rho, rtol=1e-6, atol=1e-5 * scale)
+    # the mean gradient is minus the precision-weighted prediction error
+    pe = kw["likelihood_precision"] * (y - mu) - kw["prior_precision"] * (mu - kw["prior_mean"])
+    assert_allclose(g_mu, -pe, rtol=1e-13, atol=1e-13)
+    # both gradients vanish at the posterior
+    g0 = G.gradient(post_mean, np.log(np.sqrt(post_var)), y, **kw)
+    assert_allclose(g0, [0.0, 0.0], atol=1e-9 * (abs(y) + 1) * (kw["prior_precision"] + kw["likelihood_precision"]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Gradient descent and its stability limit
+@pytest.mark.parametrize("pi0, piy", [(1.0, 4.0), (0.3, 0.5), (10.0, 30.0)])
+def test_descent_converges_below_limit_and_diverges_above(pi0, piy):
+    kw = dict(prior_mean=0.3, prior_precision=pi0, likelihood_precision=piy)
+    limit_mean, limit_rho = G.stability_limit(prior_precision=pi0, likelihood_precision=piy)
+    assert_allclose(limit_mean, 2 / (pi0 + piy))
+    assert limit_rho == 1.0
+    post_mean, post_var = G.posterior(1.5, **kw)
+    lr = 0.9 * min(limit_mean, limit_rho)
+    traj = G.descend(1.5, learning_rate=lr, n_steps=400, **kw)
+    assert not traj.diverged
+    assert_allclose(traj.mean[-1], post_mean, rtol=1e-8, atol=1e-10)
+    assert_allclose(traj.var[-1], post_var, rtol=1e-6)
+    assert_allclose(traj.free_energy[-1], -G.log_evidence(1.5, **kw), rtol=1e-10)
+    # above the mean's limit the mean error grows by |1 - lr (pi0 + piy)| per step (width frozen)
+    lr_bad = 1.05 * limit_mean
+    bad = G.descend(1.5, learning_rate=lr_bad, n_steps=30, update_log_sd=False, **kw)
+    err = np.abs(bad.mean - post_mean)
+    assert_allclose(err[1:] / err[:-1], abs(1 - lr_bad * (pi0 + piy)), rtol=1e-6)
+    assert err[-1] > err[0]
+    # just below the limit it converges, with sign-alternating error
+    good = G.descend(1.5, learning_rate=0.95 * limit_mean, n_steps=300, update_log_sd=False, **kw)
+    e = good.mean - post_mean
+    assert abs(e[-1]) < 1e-5 * abs(e[0]) and np.all(e[1:-1][:20] * e[2:][:20] < 0)
+
+
+def test_log_sd_limit():
+    kw = dict(prior_precision=0.4, likelihood_precision=0.6)   # 2/(pi0+piy) = 2 > 1: log-sd binds
+    rho_post = np.log(np.sqrt(G.posterior(0.0, **kw)[1]))
+    ok = G.descend(0.0, log_sd0=rho_post + 0.01, learning_rate=0.95, n_steps=500, **kw)
+    assert abs(ok.log_sd[-1] - rho_post) < 1e-8
+    bad = G.descend(0.0, log_sd0=rho_post + 0.01, learning_rate=1.2, n_steps=500, **kw)
+    assert abs(bad.log_sd[-1] - rho_post) > 1e-3
+
+
+def test_descent_diverges_is_flagged():
+    traj = G.descend(1.0, learning_rate=5.0, n_steps=200, prior_precision=10.0, likelihood_precision=10.0)
+    assert traj.diverged and np.all(np.isfinite(traj.free_energy))
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(learning_rate=0.0), "learning_rate"), (dict(learning_rate=-1.0), "learning_rate"),
+    (dict(prior_precision=-1.0), "prior_precision"), (dict(likelihood_precision=np.nan), "likelihood_precision"),
+    (dict(n_steps=-1), "n_steps"), (dict(n_steps=2.5), "n_steps"), (dict(mean0=np.inf), "mean0"),
+])
+def test_descend_bad_input(kwargs, name):
+    with pytest.raises((ValueError, TypeError), match=name):
+        G.descend(1.0, **kwargs)
+
+
+@pytest.mark.parametrize("kwargs, name", [(dict(var=-0.1), "var"), (dict(var=0.0), "var"),
+                                          (dict(y=np.nan), "y"), (dict(form="kl"), "form")])
+def test_free_energy_bad_input(kwargs, name):
+    args = dict(mean=0.0, var=1.0, y=0.0)
+    args.update(kwargs)
+    with pytest.raises((ValueError, TypeError), match=name):
+        G.free_energy(**args)
+
+
+# ---------------------------------------------------------------------------------------------
+# The blog's computation
+def _blog_verbatim(y):
+    """The blog's code, transcribed line by line."""
+    def q(x):
+        return np.exp(-(x - 0) ** 2 / (2 * 1 ** 2)) / (np.sqrt(2 * np.pi) * 1)
+
+    def p(x, y):
+        return np.exp(-(x - y) ** 2 / (2 * 0.5 ** 2)) / (np.sqrt(2 * np.pi) * 0.5)
+
+    x_values = np.linspace(-5, 5, 1000)
+    q_dist, p_dist = q(x_values), p(x_values, y)
+    return np.sum(q_dist * np.log(q_dist / p_dist)) + (-np.log(np.sqrt(2 * np.pi)) - 0.5 * y ** 2)
+
+
+def test_blog_reproduced_faithfully():
+    ys = np.linspace(-3, 3, 10)
+    assert_allclose(G.blog_free_energy(ys), [_blog_verbatim(y) for y in ys], rtol=1e-13)
+
+
+def test_blog_comparison_errors():
+    t = G.blog_comparison()
+    dx = 10 / 999
+    # errors telescope to the total
+    assert_allclose(t.dx_error + t.sign_error + t.q_error, t.blog - t.optimal, rtol=1e-12)
+    # missing dx: KL is 1/dx ~ 99.9 times too large
+    assert_allclose(t.kl_ratio, t.kl_no_dx / t.kl_exact, rtol=1e-14)
+    assert_allclose(t.kl_ratio, 1 / dx, rtol=5e-5)   # differs from 1/dx only by the tails beyond +/-5
+    # The Riemann sum with dx is the integral over [-5, 5] plus the endpoint term dx (f(-5) + f(5)) / 2
+    # (up to O(dx^2)); the closed form adds the two tails beyond +/-5.
+    for y, k_riemann, k_exact in zip(t.y, t.kl_riemann, t.kl_exact):
+        def f(x, y=y):
+            return stats.norm.pdf(x) * (stats.norm.logpdf(x) - stats.norm.logpdf(x, y, 0.5))
+        inner, _ = integrate.quad(f, -5, 5, epsabs=1e-14, epsrel=1e-13)
+        tails = integrate.quad(f, -np.inf, -5, epsabs=1e-15)[0] + integrate.quad(f, 5, np.inf, epsabs=1e-15)[0]
+        # Euler-Maclaurin: sum f dx = integral + dx (f(a) + f(b))/2 + dx^2 (f'(b) - f'(a))/12 + O(dx^4)
+        fprime = [(f(x + 1e-4) - f(x - 1e-4)) / 2e-4 for x in (-5, 5)]
+        em = inner + dx * (f(-5) + f(5)) / 2 + dx ** 2 * (fprime[1] - fprime[0]) / 12
+        assert_allclose(k_riemann, em, rtol=0, atol=1e-11)
+        assert_allclose(k_exact, inner + tails, rtol=1e-11)
+        assert 0 < tails < 4e-5
+    # sign error is 2 ln p(y) plus the Riemann sum's own (tiny) quadrature error
+    assert_allclose(t.sign_error, 2 * t.log_p_y + t.kl_riemann - t.kl_exact, rtol=1e-12)
+    assert np.all(np.abs(t.kl_riemann - t.kl_exact) < 4e-5)
+    assert_allclose(t.q_error, t.kl_exact, rtol=1e-12)
+    assert_allclose(t.optimal, -stats.norm.logpdf(t.y), rtol=1e-12)
+    e = G.blog_errors(t)
+    assert_allclose(e.kl_factor, 99.9, rtol=5e-5)
+    assert_allclose(e.sign_error_max, 2 * (0.5 * np.log(2 * np.pi) + 4.5), rtol=1e-5)
+    assert_allclose(e.q_error_max, G.kl(0, 1, 3, 0.25), rtol=1e-12)
+
+
+def test_blog_comparison_bad_input():
+    with pytest.raises(ValueError, match="upper"):
+        G.blog_comparison(lower=1.0, upper=0.0)
+    with pytest.raises(ValueError, match="y_values"):
+        G.blog_comparison([0.0, np.nan])
+
+
+# ---------------------------------------------------------------------------------------------
+# Callback and figures
+def test_explore_returns_figure_and_rejects_bad_slider_values():
+    import matplotlib.pyplot as plt
+
+    fig = G.explore()
+    assert isinstance(fig, plt.Figure) and len(fig.axes) == 2
+    assert all(ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)
+    plt.close(fig)
+    fig = G.explore(learning_rate=1.5)          # past the limit: still draws, says so
+    assert "past the limit" in fig._suptitle.get_text() or "diverged" in fig._suptitle.get_text()
+    plt.close(fig)
+    with pytest.raises(ValueError, match="learning_rate"):
+        G.explore(learning_rate=0.0)
+
+
+def test_primer_gaussian_plots():
+    import matplotlib.pyplot as plt
+    from fep_core.plotting import primers
+
+    kw = dict(prior_mean=0.0, prior_precision=1.0, likelihood_precision=4.0)
+    post = G.posterior(2.0, **kw)
+    figs = [primers.plot_gaussian_model(2.0, posterior=post, q=(0.0, 1.0), **kw),
+            primers.plot_blog_comparison(G.blog_comparison()),
+            primers.plot_descent({0.1: G.descend(2.0, learning_rate=0.1, **kw)}, post[0], 0.4)]
+    means = np.linspace(-1, 3, 20)
+    fe = np.array([G.free_energy(means, sd ** 2, 2.0, **kw) for sd in (0.3, 0.45)])
+    figs.append(primers.plot_free_energy_landscape(means, (0.3, 0.45), fe, -G.log_evidence(2.0, **kw), post))
+    for fig in figs:
+        ax = fig.axes[0]
+        assert ax.get_xlabel() and ax.get_ylabel()
+        plt.close(fig)
+    fig, ax = plt.subplots()
+    assert primers.plot_blog_comparison(G.blog_comparison(), ax=ax) is fig
+    plt.close(fig)
