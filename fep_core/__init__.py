@@ -18,6 +18,19 @@ import pathlib as _pathlib
 __version__ = "0.1.0"
 
 
+def _source_digest() -> str:
+    """Hash of every fep_core source file: the key under which compiled code and cached results
+    are stored, so that an edit anywhere invalidates both."""
+    digest = _hashlib.sha256()
+    for path in sorted(_pathlib.Path(__file__).parent.rglob("*.py")):
+        digest.update(str(path.relative_to(_pathlib.Path(__file__).parent)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+SOURCE_HASH = _source_digest()
+
+
 def _configure_numba_cache() -> str:
     """Point numba's on-disk cache at a directory keyed by a hash of fep_core's sources.
 
@@ -25,13 +38,9 @@ def _configure_numba_cache() -> str:
     functions it calls in other modules, so an edit of ``_numerics.py`` would leave stale
     machine code behind. Keying the directory on every source file makes any edit recompile.
     """
-    digest = _hashlib.sha256()
-    for path in sorted(_pathlib.Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
     base = _os.environ.get("FEP_CORE_CACHE_DIR",
                            str(_pathlib.Path.home() / ".cache" / "fep_core"))
-    cache_dir = _os.path.join(base, "numba-" + digest.hexdigest()[:16])
+    cache_dir = _os.path.join(base, "numba-" + SOURCE_HASH)
     _os.environ["NUMBA_CACHE_DIR"] = cache_dir
     import numba  # noqa: E402  (after the variable is set)
 

@@ -77,9 +77,10 @@ def _vlangevin(b, ex, out, n):
 
 
 @njit(cache=True, error_model="numpy")
-def _infer(bias, h, u, iT, alpha, stochastic, x, c, buf, ibuf):
+def _infer(bias, h, u, iT, alpha, pred_bias, stochastic, x, c, buf, ibuf):
     """Synchronous inference for all nodes: ``x = ppf(u, iT (b + h))`` (or ``L`` of it when
-    deterministic) and, if ``alpha > 0``, the learning factors ``c = alpha (x - L(h))``.
+    deterministic) and, if ``alpha > 0``, the learning factors ``c = alpha (x - L(h + pb b))``
+    (``pred_bias`` pb = 0: the reference code's prediction; 1: the paper's equation).
 
     The same stable forms as :func:`fep_core._numerics.ppf` and ``langevin``, evaluated for all
     nodes as branch-free array passes that the compiler vectorises, selecting per node:
@@ -87,7 +88,7 @@ def _infer(bias, h, u, iT, alpha, stochastic, x, c, buf, ibuf):
     ``1e-8 <= |theta| < 0.5``: ``x = s (1 + log1p((1 - w) expm1(-2a)) / a)``, with Kahan's exact
     forms ``expm1(t) = (E - 1) t / log E`` and ``log1p(y) = log(1 + y) y / ((1 + y) - 1)``;
     below ``1e-8`` the first-order series ``2u - 1 + 2 theta u (1 - u)``. (``a = |theta|``,
-    ``s = sign theta``, ``w = u`` or ``1 - u``.) ``buf`` float scratch (8n,), ``ibuf`` int64 (2n,).
+    ``s = sign theta``, ``w = u`` or ``1 - u``.) ``buf`` float scratch (9n,), ``ibuf`` int64 (2n,).
     """
     n = x.shape[0]
     learn = alpha > 0.0
@@ -98,11 +99,13 @@ def _infer(bias, h, u, iT, alpha, stochastic, x, c, buf, ibuf):
     y = buf[5 * n:6 * n]
     lh = buf[6 * n:7 * n]
     tt = buf[7 * n:8 * n]
+    hp = buf[8 * n:9 * n]
     for i in range(n):
         t = iT * (bias[i] + h[i])
         th[i] = t
         tt[i] = -2.0 * max(abs(t), 1e-8) if stochastic else -2.0 * max(abs(t), 0.5)
-        ex[n + i] = -2.0 * max(abs(h[i]), 0.5)
+        hp[i] = h[i] + pred_bias * bias[i]
+        ex[n + i] = -2.0 * max(abs(hp[i]), 0.5)
     for i in range(n):
         ex[i] = tt[i]
     vexp_neg(ex, ex, ibuf, 2 * n if learn else n)
@@ -134,7 +137,7 @@ def _infer(bias, h, u, iT, alpha, stochastic, x, c, buf, ibuf):
     else:
         _vlangevin(th, ex, x, n)
     if learn:
-        _vlangevin(h, ex[n:], lh, n)
+        _vlangevin(hp, ex[n:], lh, n)
         for i in range(n):
             c[i] = alpha * (x[i] - lh[i])
 
@@ -196,8 +199,8 @@ def _weight_change(c, x):
 
 
 @njit(cache=True, error_model="numpy")
-def _run_network(JT, x, patterns, seg_index, scale, steps_per_segment, iT, alpha, uniforms,
-                 orders, stochastic, sequential, states, means, trace):
+def _run_network(JT, x, patterns, seg_index, scale, steps_per_segment, iT, alpha, pred_bias,
+                 uniforms, orders, stochastic, sequential, states, means, trace):
     """Run ``len(seg_index)`` segments of ``steps_per_segment`` steps in place.
 
     Segment ``s`` uses bias ``scale * patterns[seg_index[s]]``. Synchronous schedule by default;
@@ -215,7 +218,7 @@ def _run_network(JT, x, patterns, seg_index, scale, steps_per_segment, iT, alpha
     lq = np.empty(n)
     tmp = np.empty(n)
     vfe = np.empty(3)
-    buf = np.empty(8 * n)
+    buf = np.empty(9 * n)
     ibuf = np.empty(2 * n, np.int64)
     learn = alpha > 0.0
     if not sequential:
@@ -240,13 +243,13 @@ def _run_network(JT, x, patterns, seg_index, scale, steps_per_segment, iT, alpha
                     x[i] = _ppf(uniforms[t, i], theta) if stochastic else _L(theta)
                 if learn:
                     for i in range(n):
-                        c[i] = alpha * (x[i] - _L(h[i]))
+                        c[i] = alpha * (x[i] - _L(h[i] + pred_bias * bias[i]))
                     _sweep(JT, x, c, h, 0, n)
                 else:
                     _field(JT, x, h, 0, n)
             else:
-                _infer(bias, h, uniforms[t] if stochastic else bias, iT, alpha, stochastic, x, c,
-                       buf, ibuf)
+                _infer(bias, h, uniforms[t] if stochastic else bias, iT, alpha, pred_bias,
+                       stochastic, x, c, buf, ibuf)
                 if learn:
                     _sweep(JT, x, c, h, 0, n)
                 else:
@@ -260,12 +263,12 @@ def _run_network(JT, x, patterns, seg_index, scale, steps_per_segment, iT, alpha
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def run_batch(JT, x, patterns, seg_index, scale, steps_per_segment, iT, alpha, uniforms, orders,
-              stochastic, sequential, states, means, trace):
+def run_batch(JT, x, patterns, seg_index, scale, steps_per_segment, iT, alpha, pred_bias, uniforms,
+              orders, stochastic, sequential, states, means, trace):
     """Batched driver: network ``k`` runs on its own slice of every array (parallel over k).
 
     Shapes: JT (B, n, n) transposed couplings; x (B, n); patterns (Bp, P, n) with Bp in {1, B};
-    seg_index (B, S); scale, iT, alpha (B,); uniforms (B, S*K, n); orders (B, S*K, n) or
+    seg_index (B, S); scale, iT, alpha (B,); pred_bias 0.0 (code) or 1.0 (paper); uniforms (B, S*K, n); orders (B, S*K, n) or
     (B, 0, 0); states (B, S*K, n) or (B, 0, 0); means (B, S, n) or (B, 0, 0); trace
     (B, S*K, 4) or (B, 0, 0).
     """
@@ -274,7 +277,8 @@ def run_batch(JT, x, patterns, seg_index, scale, steps_per_segment, iT, alpha, u
     for k in prange(B):
         pk = patterns[0] if shared else patterns[k]
         _run_network(JT[k], x[k], pk, seg_index[k], scale[k], steps_per_segment, iT[k], alpha[k],
-                     uniforms[k], orders[k], stochastic, sequential, states[k], means[k], trace[k])
+                     pred_bias, uniforms[k], orders[k], stochastic, sequential, states[k], means[k],
+                     trace[k])
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
@@ -287,13 +291,14 @@ def run_large(JT, x, bias, steps, iT, alpha, uniforms, stochastic, n_chunks):
     h = np.empty(n)
     c = np.zeros(n)
     bounds = np.linspace(0, n, n_chunks + 1).astype(np.int64)
-    buf = np.empty(8 * n)
+    buf = np.empty(9 * n)
     ibuf = np.empty(2 * n, np.int64)
     learn = alpha > 0.0
     for q in prange(n_chunks):
         _field(JT, x, h, bounds[q], bounds[q + 1])
     for t in range(steps):
-        _infer(bias, h, uniforms[t] if stochastic else bias, iT, alpha, stochastic, x, c, buf, ibuf)
+        _infer(bias, h, uniforms[t] if stochastic else bias, iT, alpha, 0.0, stochastic, x, c, buf,
+               ibuf)
         if learn:
             for q in prange(n_chunks):
                 _sweep(JT, x, c, h, bounds[q], bounds[q + 1])

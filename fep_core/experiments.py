@@ -75,20 +75,22 @@ def _cosine_projection(states, attractors):
 
 def simulation1(*, seed=0, evidence=30.0, inverse_temperature=0.1, learning_rate=0.01, epochs=500,
                 steps_per_epoch=10, retrieval_inverse_temperature=1.0, retrieval_steps=30,
-                generalization_inverse_temperature=2.0, generalization_steps=20, noise=1.0):
+                generalization_inverse_temperature=2.0, generalization_steps=20, noise=1.0,
+                schedule="synchronous", prediction="code"):
     """Simulation 1: two overlapping bars (r = 0.77) learned as near-orthogonal attractors.
 
     Trains a 25-node network on the z-scored vertical and horizontal bars (random order), finds
     the attractor reached from each bar, then probes the trained network from a zero state:
     retrieval of a noisy vertical bar (bias = bar + N(0, noise^2), iT 1, 30 steps) and
     generalisation to the cross of both bars (iT 2, 20 steps), which the network can only
-    represent by mixing attractors.
+    represent by mixing attractors. ``schedule`` and ``prediction`` select the variants of the
+    reproduction notes (defaults: the reference code).
     """
     pats = datasets.bars()
     net = AttractorNetwork(25, rng=_stream(seed, _TRAIN))
     trace = net.train(pats, evidence=evidence, epochs=epochs, steps_per_epoch=steps_per_epoch,
                       inverse_temperature=inverse_temperature, learning_rate=learning_rate,
-                      record=True)
+                      record=True, schedule=schedule, prediction=prediction)
     _, fixed, conv = metrics.find_attractors(net, pats)
     probe = _stream(seed, _PROBE)
     noisy = pats[0] + positive(noise, "noise", allow_zero=True) * probe.standard_normal(25)
@@ -106,7 +108,8 @@ def simulation1(*, seed=0, evidence=30.0, inverse_temperature=0.1, learning_rate
         generalization_bias=cross, generalization_states=gen,
         generalization_projection=_cosine_projection(gen, fixed),
         params=dict(seed=seed, evidence=evidence, inverse_temperature=inverse_temperature,
-                    learning_rate=learning_rate, epochs=epochs, steps_per_epoch=steps_per_epoch))
+                    learning_rate=learning_rate, epochs=epochs, steps_per_epoch=steps_per_epoch,
+                    schedule=schedule, prediction=prediction))
 
 
 def simulation1_seeds(seeds=range(10), **kwargs):
@@ -141,13 +144,13 @@ class Simulation2Result:
 
 
 def _train_digits_batch(evidences, inverse_temperatures, *, seed, learning_rate, epochs,
-                        steps_per_epoch, progress):
+                        steps_per_epoch, progress, schedule="synchronous", prediction="code"):
     d = datasets.digits()
     rngs = [_stream(seed, *_cell_key(e, t), _TRAIN) for e, t in zip(evidences, inverse_temperatures)]
     batch = AttractorBatch(len(evidences), 64, rng=rngs)
     batch.train(d.train, evidence=evidences, epochs=epochs, steps_per_epoch=steps_per_epoch,
                 inverse_temperature=inverse_temperatures, learning_rate=learning_rate,
-                progress=progress)
+                schedule=schedule, prediction=prediction, progress=progress)
     return batch
 
 
@@ -243,12 +246,15 @@ def _digit_cell(batch, k, e, t, ret, gen, gen_idx, uniq, fixed, conv, table_row)
 
 
 def simulation2_cell(*, seed=0, evidence=11.0, inverse_temperature=float(PAPER_INVERSE_TEMPERATURES[11]),
-                     learning_rate=0.001, epochs=5000, steps_per_epoch=10, trials=100, eval_steps=100):
-    """One cell of the Simulation-2 grid in detail (same numbers as that cell of the grid)."""
+                     learning_rate=0.001, epochs=5000, steps_per_epoch=10, trials=100, eval_steps=100,
+                     schedule="synchronous", prediction="code"):
+    """One cell of the Simulation-2 grid in detail (same numbers as that cell of the grid with
+    the default ``schedule`` and ``prediction``; the others are the reproduction-note variants)."""
     e = positive(evidence, "evidence")
     t = positive(inverse_temperature, "inverse_temperature")
     batch = _train_digits_batch(np.array([e]), np.array([t]), seed=seed, learning_rate=learning_rate,
-                                epochs=epochs, steps_per_epoch=steps_per_epoch, progress=False)
+                                epochs=epochs, steps_per_epoch=steps_per_epoch, progress=False,
+                                schedule=schedule, prediction=prediction)
     ret, gen, gen_idx, uniq, fixed, conv = _evaluate_digits_batch(batch, [e], [t], seed=seed,
                                                                   trials=count(trials, "trials"),
                                                                   eval_steps=eval_steps)

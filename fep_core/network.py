@@ -278,7 +278,7 @@ class AttractorBatch:
     def simulate(self, patterns, segment_index, *, scale=1.0, steps_per_segment=1,
                  inverse_temperature=1.0, learning_rate=0.0, stochastic=True,
                  schedule="synchronous", uniforms=None, node_order=None, record="states",
-                 progress=False):
+                 prediction="code", progress=False):
         """General driver: a sequence of segments, each with a constant bias.
 
         Segment ``s`` of network ``k`` uses bias ``scale[k] * patterns[k][segment_index[k, s]]``
@@ -297,6 +297,10 @@ class AttractorBatch:
         record : "states", "means", "trace" or None
             "states": every state (B, S*K, n); "means": mean state per segment (B, S, n);
             "trace": macro VFE, complexity, accuracy, ||dJ||_F per step (B, S*K, 4).
+        prediction : "code" or "paper"
+            The learning rule's anti-Hebbian prediction: ``L(h_i)`` with ``h = J x_old`` (no
+            bias, no precision; the reference code, default) or ``L(b_i + h_i)`` (the paper's
+            equation as written). See the reproduction notes.
         progress : bool — show a tqdm progress bar over chunks
 
         Returns
@@ -327,6 +331,7 @@ class AttractorBatch:
             raise TypeError("stochastic must be True or False")
         choice(schedule, "schedule", {"synchronous", "sequential"})
         choice(record, "record", {"states", "means", "trace", None})
+        pred_bias = {"code": 0.0, "paper": 1.0}[choice(prediction, "prediction", {"code", "paper"})]
         S = idx.shape[1]
         T = S * steps_per_segment
         if not stochastic and uniforms is not None:
@@ -365,7 +370,8 @@ class AttractorBatch:
             mn = np.empty((B, s1 - s0, n)) if record == "means" else none
             tr = np.empty((B, stop - start, 4)) if record == "trace" else none
             K.run_batch(self._JT, x, pats, np.ascontiguousarray(idx[:, s0:s1]), scale,
-                        steps_per_segment, iT, alpha, U, orders, bool(stochastic), sequential,
+                        steps_per_segment, iT, alpha, pred_bias, U, orders, bool(stochastic),
+                        sequential,
                         st, mn, tr)
             if record == "states":
                 out["states"][:, start:stop] = st
@@ -413,7 +419,7 @@ class AttractorBatch:
 
     def train(self, patterns, *, evidence=1.0, epochs, steps_per_epoch, inverse_temperature,
               learning_rate, order="random", record=False, schedule="synchronous",
-              uniforms=None, progress=False):
+              uniforms=None, prediction="code", progress=False):
         """Continuous learning: inference and learning at once, one pattern per epoch.
 
         Each epoch picks a pattern (uniformly at random, or cyclically with
@@ -429,6 +435,7 @@ class AttractorBatch:
         order : "random" or "sequential"
         record : bool — record the macro VFE, its parts and ||dJ||_F after every step
         uniforms : array (B, epochs*steps_per_epoch, n), optional — replaces random draws
+        prediction : "code" (default) or "paper" — see :meth:`simulate`
 
         Returns
         -------
@@ -445,7 +452,7 @@ class AttractorBatch:
         idx = self._pattern_order(pats.shape[0], epochs, order)
         tr = self.simulate(pats, idx, scale=evidence, steps_per_segment=steps_per_epoch,
                            inverse_temperature=inverse_temperature, learning_rate=learning_rate,
-                           schedule=schedule, uniforms=uniforms,
+                           schedule=schedule, uniforms=uniforms, prediction=prediction,
                            record="trace" if record else None, progress=progress)
         empty = np.zeros((self.n_networks, 0))
         if tr is None:
@@ -570,7 +577,7 @@ class AttractorNetwork:
 
     def train(self, patterns, *, evidence=1.0, epochs, steps_per_epoch, inverse_temperature,
               learning_rate, order="random", record=True, schedule="synchronous", uniforms=None,
-              progress=False):
+              prediction="code", progress=False):
         """See :meth:`AttractorBatch.train`; the trace's arrays have no batch axis."""
         for v, name in ((evidence, "evidence"), (inverse_temperature, "inverse_temperature"),
                         (learning_rate, "learning_rate")):
@@ -581,7 +588,8 @@ class AttractorNetwork:
                                steps_per_epoch=steps_per_epoch,
                                inverse_temperature=inverse_temperature,
                                learning_rate=learning_rate, order=order, record=record,
-                               schedule=schedule, uniforms=uniforms, progress=progress)
+                               schedule=schedule, uniforms=uniforms, prediction=prediction,
+                               progress=progress)
         return TrainingTrace(tr.pattern_index[0], tr.vfe[0], tr.complexity[0], tr.accuracy[0],
                              tr.weight_change[0])
 
