@@ -73,5 +73,6 @@ def count(value, name: str, *, minimum: int = 1) -> int:
 def choice(value, name: str, options) -> str:
     """Check that ``value`` is one of ``options``."""
     if value not in options:
-        raise ValueError(f"{name} must be one of {sorted(options)}, got {value!r}")
+        names = sorted(repr(o) for o in options)
+        raise ValueError(f"{name} must be one of {', '.join(names)}, got {value!r}")
     return value

@@ -2,7 +2,8 @@
 
 Several chapters use the same paper-scale run; computing it once per build keeps the build fast
 without ever serving a stale result: the key is the hash of *every* fep_core source file
-(:data:`fep_core.SOURCE_HASH`), the function's qualified name and its arguments, and the
+(:data:`fep_core.SOURCE_HASH`) with the numpy and numba versions, the function's qualified name
+and its arguments, and the
 functions cached are pure functions of their arguments (all randomness comes from ``seed``).
 Set ``FEP_CORE_RESULT_CACHE=0`` to always recompute.
 """
@@ -19,8 +20,12 @@ _IGNORED = {"progress"}          # arguments that do not change the result
 
 
 def cache_dir() -> pathlib.Path:
+    """Results directory for this fep_core source and these numpy/numba versions."""
+    import numba
+    import numpy
+
     base = os.environ.get("FEP_CORE_CACHE_DIR", str(pathlib.Path.home() / ".cache" / "fep_core"))
-    return pathlib.Path(base) / f"results-{SOURCE_HASH}"
+    return pathlib.Path(base) / f"results-{SOURCE_HASH}-np{numpy.__version__}-nb{numba.__version__}"
 
 
 def _key(func, kwargs) -> str:

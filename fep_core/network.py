@@ -27,7 +27,7 @@ import numpy as np
 
 from . import _kernels as K
 from . import cb
-from ._validation import as_generator, choice, count, finite_array, positive_array
+from ._validation import as_generator, choice, count, finite_array, positive, positive_array
 
 __all__ = ["AttractorBatch", "AttractorNetwork", "TrainingTrace", "RelaxResult",
            "symmetric_part", "antisymmetric_part", "asymmetry", "macro_vfe"]
@@ -78,6 +78,8 @@ def macro_vfe(J, state, bias):
     """
     J = finite_array(J, "J", ndim=2)
     n = J.shape[0]
+    if J.shape != (n, n):
+        raise ValueError(f"J must be square, got shape {J.shape}")
     m = finite_array(state, "state", shape=(n,))
     b = finite_array(bias, "bias", shape=(n,))
     bq = b + J @ m
@@ -191,12 +193,31 @@ class AttractorBatch:
         self._JT = np.zeros((B, n, n))
         if coupling is not None:
             self.J = coupling
-        self.state = np.zeros((B, n))
+        self._state = np.zeros((B, n))
 
-    # -- couplings --------------------------------------------------------------------------
+    # -- state and couplings ----------------------------------------------------------------
+    @property
+    def state(self):
+        return self._state
+
+    @state.setter
+    def state(self, value):
+        B, n = self.n_networks, self.n_nodes
+        x = finite_array(value, "state")
+        if x.shape == (n,):
+            x = np.broadcast_to(x, (B, n))
+        if x.shape != (B, n):
+            raise ValueError(f"state must have shape ({n},) or ({B}, {n}), got {x.shape}")
+        if np.any(np.abs(x) > 1):
+            raise ValueError("state must lie in [-1, 1]")
+        self._state = np.array(x, dtype=float, order="C", copy=True)
+
     @property
     def J(self):
-        return np.swapaxes(self._JT, 1, 2)
+        """Couplings (B, n, n), a read-only view: assign a new matrix to change them."""
+        view = np.swapaxes(self._JT, 1, 2)
+        view.flags.writeable = False
+        return view
 
     @J.setter
     def J(self, value):
@@ -235,7 +256,7 @@ class AttractorBatch:
 
     def _vfe_parts(self, bias):
         out = np.empty((self.n_networks, 3))
-        K.macro_vfe_batch(self._JT, _owned(self.state), self._bias_array(bias), out)
+        K.macro_vfe_batch(self._JT, self._state, self._bias_array(bias), out)
         return out
 
     def vfe(self, bias=None):
@@ -322,7 +343,7 @@ class AttractorBatch:
             raise ValueError(f"segment_index must have shape (S,) or ({B}, S) with S >= 1")
         if idx.min() < 0 or idx.max() >= pats.shape[1]:
             raise ValueError("segment_index refers to a pattern that does not exist")
-        idx = np.ascontiguousarray(idx, dtype=np.int64)
+        idx = _owned(idx, np.int64)
         steps_per_segment = count(steps_per_segment, "steps_per_segment")
         scale = _per_network(scale, "scale", B, allow_zero=True)
         iT = _per_network(inverse_temperature, "inverse_temperature", B, allow_zero=False)
@@ -338,12 +359,14 @@ class AttractorBatch:
             raise ValueError("uniforms are only used when stochastic=True")
         U_all = self._check_uniforms(uniforms, T) if stochastic else None
         sequential = schedule == "sequential"
+        if node_order is not None and not sequential:
+            raise ValueError('node_order is only used with schedule="sequential"')
         orders_all = self._orders(node_order, T) if sequential else None
 
         out = {"states": np.empty((B, T, n)) if record == "states" else None,
                "means": np.empty((B, S, n)) if record == "means" else None,
                "trace": np.empty((B, T, 4)) if record == "trace" else None, None: None}
-        x = _owned(self.state)
+        x = self._state
         seg_per_chunk = max(1, _UNIFORM_BUDGET // (B * n * steps_per_segment))
         chunk_steps = seg_per_chunk * steps_per_segment
         none = np.zeros((B, 0, 0))
@@ -369,7 +392,7 @@ class AttractorBatch:
             st = np.empty((B, stop - start, n)) if record == "states" else none
             mn = np.empty((B, s1 - s0, n)) if record == "means" else none
             tr = np.empty((B, stop - start, 4)) if record == "trace" else none
-            K.run_batch(self._JT, x, pats, np.ascontiguousarray(idx[:, s0:s1]), scale,
+            K.run_batch(self._JT, x, pats, _owned(idx[:, s0:s1], np.int64), scale,
                         steps_per_segment, iT, alpha, pred_bias, U, orders, bool(stochastic),
                         sequential,
                         st, mn, tr)
@@ -379,7 +402,6 @@ class AttractorBatch:
                 out["means"][:, s0:s1] = mn
             elif record == "trace":
                 out["trace"][:, start:stop] = tr
-        self.state = x
         return out[record]
 
     def run(self, bias, steps, *, inverse_temperature=1.0, learning_rate=0.0, stochastic=True,
@@ -486,7 +508,7 @@ class AttractorBatch:
         if x0.ndim != 3 or x0.shape[0] != B or x0.shape[2] != n:
             raise ValueError(f"start must have shape ({n},), (M, {n}) or ({B}, M, {n}), got {np.shape(start)}")
         iT = _per_network(inverse_temperature, "inverse_temperature", B, allow_zero=False)
-        tol = float(positive_array(tol, "tol"))
+        tol = positive(tol, "tol")
         max_steps = count(max_steps, "max_steps")
         x0 = _owned(x0)
         out = np.empty_like(x0)
@@ -536,10 +558,8 @@ class AttractorNetwork:
 
     @state.setter
     def state(self, value):
-        x = finite_array(value, "state", shape=(self.n_nodes,))
-        if np.any(np.abs(x) > 1):
-            raise ValueError("state must lie in [-1, 1]")
-        self._batch.state = x[None].copy()
+        finite_array(value, "state", shape=(self.n_nodes,))
+        self._batch.state = value
 
     def symmetric_part(self):
         return symmetric_part(self.J)

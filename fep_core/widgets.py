@@ -6,6 +6,7 @@ only builds the panel: sliders, an output area, and error reporting as one clear
 """
 from __future__ import annotations
 
+import threading
 from typing import Callable
 
 import matplotlib.pyplot as plt
@@ -46,9 +47,12 @@ def panel(callback: Callable[..., "plt.Figure"], **controls):
     from IPython.display import display
 
     out = widgets.Output()
+    # ipykernel may handle widget messages concurrently and pyplot is not thread-safe: without
+    # the lock, fast slider moves can interleave two redraws and ship a half-drawn figure.
+    lock = threading.Lock()
 
     def redraw(**values):
-        with out:
+        with lock, out:
             out.clear_output(wait=True)
             try:
                 fig = callback(**values)

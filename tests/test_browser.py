@@ -1,0 +1,250 @@
+"""The rendered book as a reader sees it: strict build, then every page in headless Chromium.
+
+Once per session the book is built with the strict command (nitpicky, warnings are errors) into
+``_build/html``; it is then served on 127.0.0.1 and every page is opened in Debian's Chromium.
+Each page must load every local resource with HTTP 200 and make no request to another host
+(those are blocked and reported), show all its images, show no traceback or stderr output, carry
+the figures its chapter promises, and (notebook pages) offer its .ipynb and name the JupyterLab
+command. A full-page screenshot of each chapter goes to ``_build/screenshots/``.
+
+Building executes every notebook once more (nbval already ran them in this pytest run); nothing
+else here executes notebooks.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from _browser_support import (BUILD_DIR, HTML_DIR, REPO, chromium_browser, require_chromium,
+                              require_tool, screenshot_path, serve_directory)
+
+BUILD_COMMAND = ["jupyter-book", "build", "-n", "-W", "--keep-going", "."]
+BUILD_LOG = BUILD_DIR / "book-build.log"
+
+# Minimum number of figures (rendered <img> in cell outputs or numbered figures) per page.
+# Conservative lower bounds on what each chapter promises; every page of _toc.yml must be listed.
+MIN_FIGURES = {
+    "book/intro": 0,
+    "book/running_locally": 0,
+    "book/gaussian_primer": 2,      # closed form vs quadrature; descent on F (+ its widget default)
+    "book/natural_gradient": 2,     # plain vs natural gradient paths; information length
+    "book/theory": 1,               # the Langevin function / continuous Bernoulli
+    "book/simulation1": 3,          # patterns, attractors, free energy during training
+    "book/simulation2": 2,          # the four heatmaps over the grid; example attractors
+    "book/simulation3": 2,          # couplings (symmetric / antisymmetric); the sequence
+    "book/simulation4": 1,          # before / after free-running learning
+    "book/reproduction_report": 0,
+}
+
+# The one external resource the theme loads: MathJax from its CDN (there is no pip-installable
+# MathJax). The test blocks it like any other external request, so the pages are checked offline,
+# and fails on any *other* external host: a new CDN dependency has to be a conscious decision.
+TOLERATED_EXTERNAL = ("https://cdn.jsdelivr.net/npm/mathjax@3/",)
+
+ERROR_OUTPUT_SELECTOR = ", ".join([
+    ".cell_output .output.stderr", ".cell_output .stderr",
+    ".cell_output .output.traceback", ".cell_output .traceback",
+    ".output_error", "div.output_stderr", ".cell_output .ename", ".cell_output .evalue",
+    ".system-message",  # docutils error rendered into the page
+])
+FIGURE_IMG_SELECTOR = ".bd-article .cell_output img, .bd-article figure img"
+
+
+def toc_pages() -> list[str]:
+    """Docnames listed in _toc.yml, root first."""
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
+    pages = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                pages.append(entry["file"])
+            walk(entry.get("sections"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return [str(Path(page).with_suffix("")) if Path(page).suffix in {".md", ".ipynb"} else page
+            for page in pages]
+
+
+PAGES = toc_pages()
+
+
+@pytest.fixture(scope="session")
+def book_build():
+    """Run the strict build once; returns ``(returncode, log)``."""
+    executable = require_tool("jupyter-book")
+    require_chromium()  # do not spend minutes building when the pages cannot be checked
+    # A clean build: no page, doctree or warning can survive from an earlier build.
+    for stale in (HTML_DIR, BUILD_DIR / ".doctrees", BUILD_DIR / "jupyter_execute"):
+        shutil.rmtree(stale, ignore_errors=True)
+    start = time.monotonic()
+    proc = subprocess.run([executable, *BUILD_COMMAND[1:]], cwd=REPO, capture_output=True, text=True)
+    log = proc.stdout + proc.stderr
+    BUILD_LOG.parent.mkdir(parents=True, exist_ok=True)
+    BUILD_LOG.write_text(log, encoding="utf-8")
+    print(f"\n[book build] {' '.join(BUILD_COMMAND)} -> exit {proc.returncode} "
+          f"in {time.monotonic() - start:.0f} s; log: {BUILD_LOG}")
+    return proc.returncode, log
+
+
+@pytest.fixture(scope="session")
+def built_html(book_build):
+    returncode, log = book_build
+    if returncode != 0:
+        pytest.fail("the strict book build failed; see test_strict_build_exits_zero", pytrace=False)
+    return HTML_DIR
+
+
+@pytest.fixture(scope="session")
+def site(built_html):
+    with serve_directory(built_html) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="session")
+def browser(built_html):
+    with chromium_browser() as browser:
+        yield browser
+
+
+def test_strict_build_exits_zero(book_build):
+    returncode, log = book_build
+    # Sphinx's warnings ("file:line: WARNING: ..."), not the kernels' own log lines.
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", log)
+    warnings = re.findall(r"^(?:\S.*: )?WARNING: .*$", plain, flags=re.MULTILINE)
+    tail = "\n".join(plain.splitlines()[-40:])
+    assert returncode == 0, (f"`{' '.join(BUILD_COMMAND)}` exited {returncode} (full log: {BUILD_LOG})\n"
+                             f"{len(warnings)} warnings:\n" + "\n".join(warnings) + f"\n--- log tail ---\n{tail}")
+    assert "build succeeded" in plain
+    assert not warnings, "build warnings:\n" + "\n".join(warnings)
+
+
+def test_every_listed_page_has_a_figure_quota():
+    missing = [page for page in PAGES if page not in MIN_FIGURES]
+    assert not missing, f"add these _toc.yml pages to MIN_FIGURES in {Path(__file__).name}: {missing}"
+
+
+def test_only_toc_pages_are_built(built_html):
+    built = {str(p.relative_to(built_html).with_suffix("")) for p in (built_html / "book").glob("*.html")}
+    assert built == {page for page in PAGES if page.startswith("book/")}
+
+
+def _visit(browser, url: str):
+    """Open ``url``; return (page, local_failures, blocked_external, console_errors)."""
+    base = f"{urlsplit(url).scheme}://{urlsplit(url).netloc}"
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    blocked, failures, console_errors = [], [], []
+
+    def route(route_obj):
+        request_url = route_obj.request.url
+        if request_url.startswith(base + "/"):
+            route_obj.continue_()
+        else:
+            blocked.append(request_url)
+            route_obj.abort()
+
+    def on_response(response):
+        if response.url.startswith(base + "/") and response.status != 200:
+            failures.append(f"HTTP {response.status} {response.url}")
+
+    def on_failed(request):
+        if request.url.startswith(base + "/"):
+            failures.append(f"failed {request.url}: {request.failure}")
+
+    def on_console(message):
+        if message.type == "error" and "net::ERR_FAILED" not in message.text:
+            console_errors.append(message.text)
+
+    # Routing intercepts every request (and disables the HTTP cache, so each resource is fetched
+    # and its status seen); data: URLs never reach the network.
+    page.route(re.compile(r"^(?!data:).*"), route)
+    page.on("response", on_response)
+    page.on("requestfailed", on_failed)
+    page.on("console", on_console)
+    response = page.goto(url, wait_until="load")
+    assert response is not None and response.status == 200, f"{url}: {response and response.status}"
+    page.wait_for_load_state("networkidle")
+    return page, failures, blocked, console_errors
+
+
+def _check_page(page, failures, blocked, where: str):
+    assert not failures, f"{where}: local resources did not load:\n" + "\n".join(failures)
+    untolerated = [u for u in blocked if not u.startswith(TOLERATED_EXTERNAL)]
+    assert not untolerated, f"{where}: requests to external hosts:\n" + "\n".join(untolerated)
+    broken = page.eval_on_selector_all(
+        "img", "imgs => imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
+    assert not broken, f"{where}: images that did not load: {broken}"
+    text = page.inner_text("body")
+    assert "Traceback (most recent call last)" not in text, f"{where}: a Python traceback is shown"
+    errors = page.eval_on_selector_all(ERROR_OUTPUT_SELECTOR, "els => els.map(e => e.innerText.slice(0, 300))")
+    assert not errors, f"{where}: error or stderr output on the page: {errors}"
+
+
+@pytest.mark.parametrize("docname", PAGES)
+def test_page(docname, site, browser, built_html):
+    html = built_html / f"{docname}.html"
+    assert html.is_file(), f"{docname} was not built"
+    page, failures, blocked, console_errors = _visit(browser, f"{site}/{docname}.html")
+    try:
+        _check_page(page, failures, blocked, docname)
+        assert not console_errors, f"{docname}: JavaScript errors: {console_errors}"
+
+        n_figures = page.eval_on_selector_all(
+            FIGURE_IMG_SELECTOR, "imgs => imgs.filter(i => i.naturalWidth > 0).length")
+        assert n_figures >= MIN_FIGURES[docname], (
+            f"{docname}: {n_figures} figures rendered, the chapter promises at least "
+            f"{MIN_FIGURES[docname]}")
+
+        source = REPO / f"{docname}.ipynb"
+        if source.is_file():
+            _check_notebook_page(page, docname, site)
+
+        shot = screenshot_path(docname.replace("/", "__"))
+        page.screenshot(path=str(shot), full_page=True)
+        print(f"\n[screenshot] {docname}: {shot}")
+        if blocked:
+            print(f"[blocked external, tolerated] {sorted(set(blocked))}")
+    finally:
+        page.context.close()
+
+
+def _check_notebook_page(page, docname: str, site: str):
+    name = Path(docname).name
+    # The download menu offers the notebook itself, and the file is served.
+    hrefs = page.eval_on_selector_all(".dropdown-download-buttons a", "as => as.map(a => a.href)")
+    ipynb = [h for h in hrefs if h.endswith(f"_sources/{docname}.ipynb")]
+    assert ipynb, f"{docname}: no .ipynb download link among {hrefs}"
+    response = page.request.get(ipynb[0])
+    assert response.status == 200, f"{ipynb[0]}: HTTP {response.status}"
+    notebook = json.loads(response.body())
+    assert notebook["nbformat"] == 4 and notebook["cells"], f"{ipynb[0]} is not a notebook"
+    # The page names the command that opens it live in JupyterLab.
+    command = f"jupyter lab book/{name}.ipynb"
+    assert command in page.inner_text(".bd-article"), f"{docname}: `{command}` not on the page"
+
+
+def test_service_pages(site, browser, built_html):
+    """index.html redirects to the intro; search and the general index render cleanly."""
+    page, failures, blocked, _ = _visit(browser, f"{site}/index.html")
+    try:
+        page.wait_for_url(re.compile(r".*/book/intro\.html$"), timeout=10_000)
+        _check_page(page, failures, blocked, "index.html")
+    finally:
+        page.context.close()
+    for extra in ("search.html", "genindex.html"):
+        page, failures, blocked, _ = _visit(browser, f"{site}/{extra}")
+        try:
+            _check_page(page, failures, blocked, extra)
+        finally:
+            page.context.close()

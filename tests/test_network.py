@@ -1,0 +1,901 @@
+"""Tests of fep_core.network, the attractor network of Spisak & Friston (2025).
+
+The compiled engine (``fep_core._kernels``: numba, J stored transposed, the learning update fused
+with the next field computation) is checked against a deliberately plain reference written below:
+one Python loop per node and per coupling, following section 2 of the spec literally. Both are
+driven with the same uniforms (and, for the sequential schedule, the same node order), so every
+state and every coupling must agree to rounding over hundreds of steps.
+
+Further checks, each against an independent computation:
+
+* the learning rule: central finite differences of the node-wise objective ``A(u_i) - u_i sigma_i``
+  give the paper's rule; and the exact way the reference step departs from that gradient;
+* deterministic dynamics reach fixed points ``x = L(iT (b + J x))``, and a 2-cycle is reported as
+  not converged;
+* batched and single-network runs agree bit for bit, as do runs split into chunks;
+* symmetric / antisymmetric parts and the asymmetry measure;
+* bad input raises a ValueError/TypeError naming the argument.
+
+Every test runs with warnings as errors, so a RuntimeWarning (overflow, invalid value) fails it.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from fep_core import cb
+from fep_core import network
+from fep_core.network import (AttractorBatch, AttractorNetwork, antisymmetric_part, asymmetry,
+                              macro_vfe, symmetric_part)
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+N = 12                   # nodes in the reference comparisons
+STEPS = 300              # steps in the reference comparisons
+# Engine vs reference. The two sum h_i over j in the same order, but the learning update is
+# rounded differently (the engine adds alpha (x_i - L(h_i)) x_j, the reference
+# alpha (x_i x_j - L(h_i) x_j), as the spec writes it), so they differ by an ulp per step. In the
+# regime below (|J_ij| ~ 0.3) the dynamics do not amplify that: measured differences <= 1e-14.
+# (In a chaotic regime, e.g. J_ij ~ N(0, 3) at iT = 1, a 1-ulp difference grows to ~1e-9 within
+# 300 steps; that is a property of the map, not of either implementation, so it is not tested.)
+ATOL = 1e-12
+
+
+# ---------------------------------------------------------------------------------------------
+# Plain reference implementation (section 2 of the spec, one scalar at a time)
+
+
+def reference_field(J, x, i):
+    """h_i = sum_j J_ij x_j, summed over j in index order (J_ii = 0)."""
+    h = 0.0
+    for j in range(len(x)):
+        h += J[i, j] * x[j]
+    return h
+
+
+def reference_learn(J, x_new, h, alpha):
+    """J_ij += alpha (x_new_i x_new_j - L(h_i) x_new_j) for i != j (in place)."""
+    n = len(x_new)
+    prediction = cb.langevin(h)                # L(h_i): no bias, no precision
+    for i in range(n):
+        for j in range(n):
+            if i != j:
+                J[i, j] += alpha * (x_new[i] * x_new[j] - prediction[i] * x_new[j])
+
+
+def reference_step(J, x, bias, iT, alpha, u=None, order=None):
+    """One step of the reference code. Returns (x_new, J_new, h); inputs are not modified.
+
+    ``u`` (n,) uniforms for the stochastic update (None: deterministic, the CB mean);
+    ``order`` (n,) a permutation: the sequential (random-scan Gibbs) schedule, None: synchronous.
+    """
+    n = len(x)
+    J = np.array(J, dtype=float)
+    h = np.zeros(n)
+    if order is None:                          # synchronous: every node sees the old state
+        for i in range(n):
+            h[i] = reference_field(J, x, i)
+        x_new = np.zeros(n)
+        for i in range(n):
+            theta = iT * (bias[i] + h[i])
+            x_new[i] = cb.langevin(theta) if u is None else cb.ppf(u[i], theta)
+    else:                                      # sequential: one node at a time, current states
+        x_new = np.array(x, dtype=float)
+        for i in order:
+            h[i] = reference_field(J, x_new, i)
+            theta = iT * (bias[i] + h[i])
+            x_new[i] = cb.langevin(theta) if u is None else cb.ppf(u[i], theta)
+    if alpha > 0:
+        reference_learn(J, x_new, h, alpha)
+    return x_new, J, h
+
+
+def reference_macro_vfe(J, m, bias):
+    """(vfe, complexity, accuracy) of the spec's macro free energy, in NumPy."""
+    bq = bias + J @ m
+    complexity = np.sum(cb.kl(bq, bias))
+    lq = cb.langevin(bq)
+    accuracy = bias @ lq + lq @ J @ lq
+    return complexity - accuracy, complexity, accuracy
+
+
+def reference_run(J, x, biases, iT, alpha, uniforms=None, orders=None, trace=False):
+    """Steps with bias ``biases[t]`` at step t. Returns states (T, n), final J, and, if
+    ``trace``, per step the macro VFE parts (T, 3) and ||dJ||_F (T,)."""
+    states, vfe, dj = [], [], []
+    for t in range(len(biases)):
+        J_old = J
+        x, J, _ = reference_step(J, x, biases[t], iT, alpha,
+                                 None if uniforms is None else uniforms[t],
+                                 None if orders is None else orders[t])
+        states.append(x)
+        if trace:
+            vfe.append(reference_macro_vfe(J, x, biases[t]))
+            dj.append(np.linalg.norm(J - J_old))
+    return np.array(states), J, np.array(vfe), np.array(dj)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixtures
+
+
+def random_coupling(n, scale, seed):
+    """Asymmetric Gaussian J with zero diagonal."""
+    J = np.random.default_rng(seed).normal(0.0, scale, (n, n))
+    np.fill_diagonal(J, 0.0)
+    return J
+
+
+def uniforms_for(steps, n, seed):
+    U = np.random.default_rng(seed).random((steps, n))
+    assert np.all((U > 0) & (U < 1))
+    return U
+
+
+def orders_for(steps, n, seed):
+    g = np.random.default_rng(seed)
+    return np.array([g.permutation(n) for _ in range(steps)])
+
+
+def patterns_for(P, n, seed):
+    """Z-scored random patterns, as the reference code's inputs."""
+    p = np.random.default_rng(seed).normal(size=(P, n))
+    return (p - p.mean(1, keepdims=True)) / p.std(1, keepdims=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# 1-2. Engine vs reference
+
+
+@pytest.mark.parametrize("iT", [0.05, 1.0, 7.0])
+@pytest.mark.parametrize("schedule", ["synchronous", "sequential"])
+@pytest.mark.parametrize("stochastic", [True, False])
+def test_run_matches_reference(iT, schedule, stochastic):
+    J0 = random_coupling(N, 0.3, seed=1)
+    x0 = np.random.default_rng(2).uniform(-1, 1, N)
+    bias = np.random.default_rng(3).normal(0.0, 1.0, N)
+    alpha = 0.02
+    U = uniforms_for(STEPS, N, seed=4) if stochastic else None
+    O = orders_for(STEPS, N, seed=5) if schedule == "sequential" else None
+
+    net = AttractorNetwork(N, rng=0, coupling=J0)
+    net.state = x0
+    states = net.run(bias, STEPS, inverse_temperature=iT, learning_rate=alpha,
+                     stochastic=stochastic, schedule=schedule, uniforms=U, node_order=O)
+    ref_states, ref_J, _, _ = reference_run(J0, x0, [bias] * STEPS, iT, alpha, U, O)
+
+    assert states.shape == (STEPS, N)
+    assert_allclose(states, ref_states, atol=ATOL, rtol=0)
+    assert_allclose(net.J, ref_J, atol=ATOL, rtol=0)
+    assert_array_equal(net.state, states[-1])
+    assert_array_equal(np.diag(net.J), 0.0)
+    # Not vacuous: learning moved J well beyond the tolerance, states stay in [-1, 1].
+    assert np.max(np.abs(net.J - J0)) > 1e-3
+    assert np.all(np.abs(states) <= 1.0)
+    if stochastic:                      # the samples really vary from step to step
+        assert np.max(np.std(states, axis=0)) > 0.01
+
+
+def test_sequential_differs_from_synchronous():
+    """The schedule matters (so the two reference branches above are really different)."""
+    J0 = random_coupling(N, 0.3, seed=1)
+    U = uniforms_for(20, N, seed=4)
+    O = orders_for(20, N, seed=5)
+    runs = []
+    for schedule in ["synchronous", "sequential"]:
+        net = AttractorNetwork(N, rng=0, coupling=J0)
+        runs.append(net.run(np.ones(N), 20, learning_rate=0.0, schedule=schedule, uniforms=U,
+                            node_order=O if schedule == "sequential" else None))
+    assert np.max(np.abs(runs[0] - runs[1])) > 1e-3
+
+
+@pytest.mark.parametrize("schedule", ["synchronous", "sequential"])
+def test_no_learning_keeps_coupling(schedule):
+    J0 = random_coupling(N, 0.3, seed=7)
+    net = AttractorNetwork(N, rng=3, coupling=J0)
+    net.run(np.ones(N), 50, learning_rate=0.0, schedule=schedule)
+    assert_array_equal(net.J, J0)
+
+
+@pytest.mark.parametrize("order", ["random", "sequential"])
+@pytest.mark.parametrize("iT", [0.05, 1.0, 7.0])
+def test_train_matches_reference(order, iT):
+    P, epochs, spe, evidence, alpha = 3, 60, 5, 2.0, 0.01
+    pats = patterns_for(P, N, seed=11)
+    U = uniforms_for(epochs * spe, N, seed=12)
+
+    net = AttractorNetwork(N, rng=13)
+    trace = net.train(pats, evidence=evidence, epochs=epochs, steps_per_epoch=spe,
+                      inverse_temperature=iT, learning_rate=alpha, order=order, record=True,
+                      uniforms=U)
+    idx = trace.pattern_index
+    assert idx.shape == (epochs,)
+    assert idx.min() >= 0 and idx.max() < P
+    if order == "sequential":
+        assert_array_equal(idx, np.arange(epochs) % P)
+    else:
+        assert set(idx) == set(range(P)) and not np.array_equal(idx, np.arange(epochs) % P)
+
+    biases = [evidence * pats[k] for k in idx for _ in range(spe)]
+    states, J, ref_trace, ref_dj = reference_run(np.zeros((N, N)), np.zeros(N), biases, iT, alpha,
+                                                 U, trace=True)
+    assert_allclose(net.J, J, atol=ATOL, rtol=0)
+    assert_allclose(net.state, states[-1], atol=ATOL, rtol=0)
+    assert np.max(np.abs(J)) > 0.05
+    for got, col in ((trace.vfe, 0), (trace.complexity, 1), (trace.accuracy, 2)):
+        assert got.shape == (epochs * spe,)
+        # VFE parts are O(1..100); they are sums of n terms computed in different orders.
+        assert_allclose(got, ref_trace[:, col], rtol=1e-12, atol=1e-12)
+    assert_allclose(trace.vfe, trace.complexity - trace.accuracy, rtol=1e-14, atol=1e-13)
+    # ||dJ||_F comes from O(n) sums in the engine, from the full difference here.
+    assert_allclose(trace.weight_change, ref_dj, rtol=1e-9, atol=1e-15)
+
+
+def test_trace_equals_public_macro_vfe_after_each_step():
+    """The recorded trace is macro_vfe(J, state, bias) after each step (network's own J)."""
+    pats = patterns_for(2, N, seed=21)
+    net = AttractorNetwork(N, rng=22)
+    vfe = []
+    for e in range(4):
+        tr = net.train(pats[e % 2][None], evidence=3.0, epochs=1, steps_per_epoch=1,
+                       inverse_temperature=0.5, learning_rate=0.05)
+        vfe.append(tr.vfe[0])
+        assert_allclose(tr.vfe[0], macro_vfe(net.J, net.state, 3.0 * pats[e % 2])[0],
+                        rtol=1e-12, atol=1e-12)
+        assert_allclose(net.vfe(3.0 * pats[e % 2]), tr.vfe[0], rtol=1e-14, atol=1e-14)
+
+
+def test_macro_vfe_closed_form():
+    """macro_vfe against the spec's formula, with a hand-written KL."""
+    rng = np.random.default_rng(31)
+    J = random_coupling(5, 0.5, 32)
+    m = rng.uniform(-1, 1, 5)
+    b = rng.normal(size=5)
+    bq = b + J @ m
+    A = lambda z: np.log(2 * np.sinh(z) / z)                       # noqa: E731
+    L = lambda z: 1 / np.tanh(z) - 1 / z                            # noqa: E731
+    kl = (bq - b) * L(bq) - A(bq) + A(b)
+    acc = b @ L(bq) + L(bq) @ J @ L(bq)
+    assert_allclose(macro_vfe(J, m, b), (kl.sum() - acc, kl.sum(), acc), rtol=1e-12)
+    # zero coupling and zero state: no complexity, accuracy b . L(b)
+    assert_allclose(macro_vfe(np.zeros((5, 5)), np.zeros(5), b), (-b @ L(b), 0.0, b @ L(b)),
+                    rtol=1e-13, atol=1e-15)
+
+
+def test_uniforms_come_from_the_seeded_stream():
+    """Without explicit uniforms a run uses rng.random((steps, n)) (training: after the
+    pattern choices), so the documented draw order is what reproducibility rests on."""
+    bias = np.linspace(-1, 1, N)
+    a = AttractorNetwork(N, rng=5)
+    b = AttractorNetwork(N, rng=99)
+    U = np.random.default_rng(5).random((40, N))
+    assert_array_equal(a.run(bias, 40, learning_rate=0.01),
+                       b.run(bias, 40, learning_rate=0.01, uniforms=U))
+    assert_array_equal(a.J, b.J)
+
+    pats = patterns_for(3, N, seed=6)
+    g = np.random.default_rng(7)
+    idx = g.integers(0, 3, size=10)
+    U = g.random((30, N))
+    c = AttractorNetwork(N, rng=7)
+    tc = c.train(pats, epochs=10, steps_per_epoch=3, inverse_temperature=1.0, learning_rate=0.01)
+    assert_array_equal(tc.pattern_index, idx)
+    # replaying those choices and uniforms on a network with another seed gives the same J
+    batch = AttractorBatch(1, N, rng=[99])
+    batch.simulate(pats, idx[None], scale=1.0, steps_per_segment=3, inverse_temperature=1.0,
+                   learning_rate=0.01, uniforms=U[None], record=None)
+    assert_array_equal(batch.J[0], c.J)
+    assert_array_equal(batch.state[0], c.state)
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. The learning rule and its derivation
+
+
+def node_objective(J, bias, x, sigma):
+    """sum_i A(u_i) - u_i sigma_i with u = b + J x: the -log likelihood of sigma under CB(u)
+    (up to the log base measure); its J-gradient gives the paper's learning rule."""
+    u = bias + J @ x
+    return np.sum(cb.log_partition(u) - u * sigma)
+
+
+def finite_difference_gradient(f, J, eps=1e-5):
+    """Central differences of f with respect to every off-diagonal J_ij.
+
+    Error: truncation eps^2 |f'''| / 6 ~ 1e-11 plus rounding ~ 1e-16 |f| / eps ~ 1e-10 (|f| ~ 10):
+    compare with atol 1e-8.
+    """
+    n = J.shape[0]
+    G = np.zeros_like(J)
+    for i in range(n):
+        for j in range(n):
+            if i == j:
+                continue
+            Jp, Jm = J.copy(), J.copy()
+            Jp[i, j] += eps
+            Jm[i, j] -= eps
+            G[i, j] = (f(Jp) - f(Jm)) / (2 * eps)
+    return G
+
+
+def off_diagonal(M):
+    M = np.array(M, dtype=float)
+    np.fill_diagonal(M, 0.0)
+    return M
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_learning_rule_is_gradient_of_node_objective(seed):
+    n = 7
+    rng = np.random.default_rng(seed)
+    J = random_coupling(n, 0.8, seed + 10)
+    bias = rng.normal(0, 2, n)
+    x = rng.uniform(-1, 1, n)
+    sigma = rng.uniform(-1, 1, n)
+    G = finite_difference_gradient(lambda Jv: node_objective(Jv, bias, x, sigma), J)
+    u = bias + J @ x
+    analytic = off_diagonal(np.outer(cb.langevin(u) - sigma, x))
+    assert np.max(np.abs(analytic)) > 0.1
+    assert_allclose(G, analytic, atol=1e-8, rtol=0)
+    # so -alpha * gradient is the paper's rule alpha (sigma_i x_j - L(u_i) x_j)
+    alpha = 0.01
+    paper = off_diagonal(alpha * (np.outer(sigma, x) - np.outer(cb.langevin(u), x)))
+    assert_allclose(-alpha * G, paper, atol=1e-10, rtol=0)
+
+
+@pytest.mark.parametrize("stochastic", [True, False])
+def test_reference_step_versus_gradient(stochastic):
+    """The engine's one-step dJ is alpha (x_new_i - L(h_i)) x_new_j with h = J x_old, no bias, no
+    iT. That is -alpha times the gradient of a function mixing two states (prediction from the
+    old state, presynaptic factor from the new one), not of the node objective at one state."""
+    n, alpha, iT = 8, 0.01, 0.5
+    rng = np.random.default_rng(41)
+    J0 = random_coupling(n, 0.6, 42)
+    x_old = rng.uniform(-1, 1, n)
+    bias = rng.normal(0, 1.5, n)
+    net = AttractorNetwork(n, rng=43, coupling=J0)
+    net.state = x_old
+    U = rng.random((1, n)) if stochastic else None
+    x_new = net.run(bias, 1, inverse_temperature=iT, learning_rate=alpha, stochastic=stochastic,
+                    uniforms=U)[0]
+    dJ = net.J - J0
+    h = J0 @ x_old
+
+    # exactly this form (rounding of J0 + dJ - J0 only)
+    rule = off_diagonal(alpha * np.outer(x_new - cb.langevin(h), x_new))
+    assert_allclose(dJ, rule, atol=1e-15, rtol=0)
+
+    # ... which is -alpha * gradient of G(J') = sum_i A(h_i + ((J' - J0) x_new)_i) - (...) x_new_i
+    def mixed(Jv):
+        u = h + (Jv - J0) @ x_new
+        return np.sum(cb.log_partition(u) - u * x_new)
+
+    assert_allclose(dJ, -alpha * finite_difference_gradient(mixed, J0), atol=1e-10, rtol=0)
+
+    # ... and not -alpha * gradient of the node objective at one consistent state:
+    consistent = {
+        # the paper's eq. 25 at the new state: u = b + J x_new
+        "new state": node_objective_grad(J0, bias, x_new, x_new),
+        # the paper's theta_i = b_i + sum_j J_ij sigma_j with the old state, factor x_old
+        "old state": node_objective_grad(J0, bias, x_old, x_new),
+        # the precision-weighted parameter the state was drawn from
+        "with iT": off_diagonal(np.outer(cb.langevin(iT * (bias + h)) - x_new, x_new)),
+    }
+    for name, grad in consistent.items():
+        gap = np.max(np.abs(dJ - (-alpha * grad)))
+        assert gap > 1e-4, name           # dJ itself is O(1e-2)
+    # With the mixed form but the bias added to the prediction, the gap is exactly
+    # alpha (L(b_i + h_i) - L(h_i)) x_new_j: nonzero because the bias is.
+    with_bias = off_diagonal(alpha * np.outer(x_new - cb.langevin(bias + h), x_new))
+    assert_allclose(dJ - with_bias,
+                    off_diagonal(alpha * np.outer(cb.langevin(bias + h) - cb.langevin(h), x_new)),
+                    atol=1e-15, rtol=0)
+    assert np.max(np.abs(dJ - with_bias)) > 1e-3
+
+
+def node_objective_grad(J, bias, x, sigma):
+    """Analytic gradient (checked by finite differences above): (L(b + J x)_i - sigma_i) x_j."""
+    return off_diagonal(np.outer(cb.langevin(bias + J @ x) - sigma, x))
+
+
+def test_deterministic_unit_precision_zero_bias_does_not_learn():
+    """At iT = 1, b = 0, the deterministic update sets x_new = L(h): the prediction is exact and
+    dJ = 0 identically, from any state. With iT != 1 (or a bias) it does learn."""
+    n = 9
+    J0 = random_coupling(n, 0.7, 51)
+    x0 = np.random.default_rng(52).uniform(-1, 1, n)
+    net = AttractorNetwork(n, rng=0, coupling=J0)
+    net.state = x0
+    states = net.run(np.zeros(n), 30, inverse_temperature=1.0, learning_rate=0.1,
+                     stochastic=False)
+    assert_array_equal(net.J, J0)
+    assert np.max(np.abs(states[0] - x0)) > 0.05          # the state did move
+    net.state = x0
+    net.run(np.zeros(n), 1, inverse_temperature=2.0, learning_rate=0.1, stochastic=False)
+    assert np.max(np.abs(net.J - J0)) > 1e-3
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Deterministic dynamics and fixed points
+
+
+def hebbian_coupling(n, strength, seed):
+    p = np.sign(np.random.default_rng(seed).normal(size=(2, n)))
+    J = strength / n * (p.T @ p)
+    np.fill_diagonal(J, 0.0)
+    return J, p
+
+
+@pytest.mark.parametrize("iT", [0.5, 1.0, 3.0])
+def test_relax_reaches_fixed_points(iT):
+    n = 16
+    J, p = hebbian_coupling(n, 6.0, seed=61)
+    bias = 0.1 * np.random.default_rng(62).normal(size=n)
+    net = AttractorNetwork(n, rng=0, coupling=J)
+    starts = np.vstack([0.1 * p, -0.1 * p, np.random.default_rng(63).uniform(-1, 1, (2, n))])
+    before = net.state.copy()
+    res = net.relax(starts, inverse_temperature=iT, bias=bias, tol=1e-12, max_steps=5000)
+    assert res.all_converged
+    assert res.states.shape == (6, n) and res.steps.shape == (6,)
+    assert np.all(res.steps >= 1) and np.all(res.steps < 5000)
+    residual = res.states - cb.langevin(iT * (bias + res.states @ J.T))
+    assert_allclose(residual, 0.0, atol=1e-9)
+    assert_array_equal(net.state, before)                  # relax leaves the state alone
+    if iT >= 1.0:          # strong coupling: a start near a stored pattern ends near it
+        overlap = res.states[:2] @ p.T / n
+        assert overlap[0, 0] > 0.5 and overlap[1, 1] > 0.5
+
+
+def test_relax_agrees_with_deterministic_run():
+    n = 10
+    J = random_coupling(n, 0.4, 64)             # spectral radius * L'(0) < 1: a contraction
+    bias = np.linspace(-1, 1, n)
+    start = np.random.default_rng(65).uniform(-1, 1, n)
+    net = AttractorNetwork(n, rng=0, coupling=J)
+    res = net.relax(start, bias=bias, tol=1e-13, max_steps=2000)
+    assert res.converged and res.states.shape == (n,)
+    net.state = start
+    run = net.run(bias, int(res.steps), stochastic=False)
+    assert_allclose(run[-1], res.states, atol=1e-15, rtol=0)
+    # a contraction has one fixed point: every start lands on it
+    others = net.relax(np.random.default_rng(66).uniform(-1, 1, (5, n)), bias=bias, tol=1e-13)
+    assert_allclose(others.states, np.broadcast_to(res.states, (5, n)), atol=1e-11)
+
+
+def test_relax_from_fixed_point_takes_one_step():
+    n = 6
+    J = random_coupling(n, 0.3, 67)
+    net = AttractorNetwork(n, rng=0, coupling=J)
+    fixed = net.relax(np.zeros(n), tol=1e-15, max_steps=1000).states
+    again = net.relax(fixed, tol=1e-12)
+    assert again.converged and again.steps == 1
+
+
+def test_relax_reports_non_convergence_when_steps_run_out():
+    n = 6
+    J = random_coupling(n, 0.3, 68)
+    net = AttractorNetwork(n, rng=0, coupling=J)
+    res = net.relax(np.full(n, 0.9), max_steps=1)
+    assert not res.converged and res.steps == 1
+    assert not res.all_converged
+
+
+def test_two_cycle_never_converges():
+    """Two nodes with a strong negative symmetric coupling, synchronous deterministic updates:
+    x -> L(-w x) has slope -w/3 < -1 at 0, so from a symmetric start the state flips sign every
+    step (a 2-cycle x* <-> -x* with x* = L(w x*))."""
+    w = 10.0
+    J = np.array([[0.0, -w], [-w, 0.0]])
+    net = AttractorNetwork(2, rng=0, coupling=J)
+    res = net.relax(np.array([0.5, 0.5]), max_steps=1000)
+    assert not res.converged and res.steps == 1000
+    x = res.states
+    one = cb.langevin(J @ x)
+    two = cb.langevin(J @ one)
+    assert_allclose(two, x, atol=1e-12)                   # period 2 ...
+    assert np.all(np.abs(one - x) > 1.0)                    # ... not a fixed point
+    x_star = cb.inverse_langevin(abs(x[0])) / w             # x* = L(w x*)  <=>  L^-1(x*) = w x*
+    assert_allclose(abs(x[0]), x_star, rtol=1e-9)
+    odd = net.relax(np.array([0.5, 0.5]), max_steps=1001).states
+    assert_allclose(odd, -x, atol=1e-12)
+    # the antisymmetric start goes to the stable fixed point (x*, -x*) instead
+    anti = net.relax(np.array([0.5, -0.5]), max_steps=1000)
+    assert anti.converged
+    assert_allclose(anti.states, [abs(x[0]), -abs(x[0])], atol=1e-9)
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. Batches, seeds and chunking
+
+
+SEEDS = [3, 14, 159]
+B_IT = np.array([0.05, 1.0, 7.0])
+B_ALPHA = np.array([0.0, 0.01, 0.03])
+B_EVIDENCE = np.array([0.5, 2.0, 5.0])
+
+
+@pytest.mark.parametrize("schedule", ["synchronous", "sequential"])
+def test_batch_run_equals_single_runs(schedule):
+    n, T = 10, 80
+    J0 = random_coupling(n, 0.3, 71)
+    bias = np.random.default_rng(72).normal(size=(3, n))
+    batch = AttractorBatch(3, n, rng=list(SEEDS), coupling=J0)
+    states = batch.run(bias, T, inverse_temperature=B_IT, learning_rate=B_ALPHA,
+                       schedule=schedule)
+    for k, seed in enumerate(SEEDS):
+        net = AttractorNetwork(n, rng=seed, coupling=J0)
+        single = net.run(bias[k], T, inverse_temperature=float(B_IT[k]),
+                         learning_rate=float(B_ALPHA[k]), schedule=schedule)
+        assert_array_equal(states[k], single)
+        assert_array_equal(batch.J[k], net.J)
+        assert_array_equal(batch.state[k], net.state)
+
+
+@pytest.mark.parametrize("order", ["random", "sequential"])
+@pytest.mark.parametrize("schedule", ["synchronous", "sequential"])
+def test_batch_train_equals_single_trains(order, schedule):
+    n = 10
+    pats = patterns_for(4, n, seed=73)
+    batch = AttractorBatch(3, n, rng=list(SEEDS))
+    tb = batch.train(pats, evidence=B_EVIDENCE, epochs=40, steps_per_epoch=3,
+                     inverse_temperature=B_IT, learning_rate=B_ALPHA, order=order,
+                     schedule=schedule, record=True)
+    assert tb.vfe.shape == (3, 120) and tb.pattern_index.shape == (3, 40)
+    for k, seed in enumerate(SEEDS):
+        net = AttractorNetwork(n, rng=seed)
+        ts = net.train(pats, evidence=float(B_EVIDENCE[k]), epochs=40, steps_per_epoch=3,
+                       inverse_temperature=float(B_IT[k]), learning_rate=float(B_ALPHA[k]),
+                       order=order, schedule=schedule, record=True)
+        for field in ("pattern_index", "vfe", "complexity", "accuracy", "weight_change"):
+            assert_array_equal(getattr(tb, field)[k], getattr(ts, field), err_msg=field)
+        assert_array_equal(batch.J[k], net.J)
+        assert_array_equal(batch.state[k], net.state)
+    assert_array_equal(tb.weight_change[0], 0.0)         # alpha = 0 network
+    assert_array_equal(batch.J[0], 0.0)
+
+
+def test_batch_relax_equals_single_relax():
+    n = 8
+    J = np.stack([random_coupling(n, 1.5, s) for s in (81, 82)])
+    starts = np.random.default_rng(83).uniform(-1, 1, (4, n))
+    batch = AttractorBatch(2, n, rng=0, coupling=J)
+    res = batch.relax(starts, inverse_temperature=np.array([0.5, 2.0]), max_steps=300)
+    for k, iT in enumerate([0.5, 2.0]):
+        single = AttractorNetwork(n, rng=0, coupling=J[k]).relax(starts, inverse_temperature=iT,
+                                                                max_steps=300)
+        assert_array_equal(res.states[k], single.states)
+        assert_array_equal(res.steps[k], single.steps)
+        assert_array_equal(res.converged[k], single.converged)
+
+
+def _train_and_run(seed, n=10):
+    net = AttractorNetwork(n, rng=seed)
+    tr = net.train(patterns_for(3, n, seed=91), evidence=2.0, epochs=20, steps_per_epoch=4,
+                   inverse_temperature=1.0, learning_rate=0.01)
+    states = net.run(np.zeros(n), 30, schedule="sequential", learning_rate=0.01)
+    return tr, states, net.J.copy()
+
+
+def test_same_seed_same_numbers_different_seed_different():
+    a, b, c = _train_and_run(5), _train_and_run(5), _train_and_run(6)
+    assert_array_equal(a[0].pattern_index, b[0].pattern_index)
+    assert_array_equal(a[0].vfe, b[0].vfe)
+    assert_array_equal(a[1], b[1])
+    assert_array_equal(a[2], b[2])
+    assert not np.array_equal(a[1], c[1])
+    assert not np.array_equal(a[2], c[2])
+    # a Generator works like its seed
+    g = AttractorNetwork(10, rng=np.random.default_rng(5))
+    assert_array_equal(g.run(np.ones(10), 5), AttractorNetwork(10, rng=5).run(np.ones(10), 5))
+
+
+def test_batch_seed_spawns_distinct_streams():
+    batch = AttractorBatch(2, 6, rng=1)
+    s = batch.run(np.zeros(6), 10)
+    assert not np.array_equal(s[0], s[1])
+    again = AttractorBatch(2, 6, rng=1).run(np.zeros(6), 10)
+    assert_array_equal(s, again)
+
+
+def _everything(schedule):
+    n = 7
+    pats = patterns_for(3, n, seed=95)
+    batch = AttractorBatch(2, n, rng=[1, 2], coupling=random_coupling(n, 0.3, 96))
+    tr = batch.train(pats, evidence=np.array([1.0, 3.0]), epochs=7, steps_per_epoch=3,
+                     inverse_temperature=np.array([0.5, 2.0]), learning_rate=0.02,
+                     schedule=schedule, record=True)
+    states = batch.run(np.ones(n), 11, learning_rate=0.01, schedule=schedule)
+    means = batch.simulate(pats, np.array([0, 2, 1, 1, 0]), steps_per_segment=4,
+                           learning_rate=0.01, schedule=schedule, record="means")
+    return tr, states, means, batch.J.copy(), batch.state.copy()
+
+
+@pytest.mark.parametrize("schedule", ["synchronous", "sequential"])
+@pytest.mark.parametrize("budget", [1, 2 * 7 * 3 * 2])   # 1 segment per chunk; 2 (uneven tail)
+def test_chunking_does_not_change_results(monkeypatch, schedule, budget):
+    default = _everything(schedule)
+    monkeypatch.setattr(network, "_UNIFORM_BUDGET", budget)
+    tiny = _everything(schedule)
+    for field in ("pattern_index", "vfe", "complexity", "accuracy", "weight_change"):
+        assert_array_equal(getattr(default[0], field), getattr(tiny[0], field), err_msg=field)
+    for a, b in zip(default[1:], tiny[1:]):
+        assert_array_equal(a, b)
+
+
+def test_simulate_means_are_segment_means():
+    n = 6
+    pats = patterns_for(2, n, seed=97)
+    idx = np.array([[0, 1, 1, 0]])
+    a = AttractorBatch(1, n, rng=[4])
+    b = AttractorBatch(1, n, rng=[4])
+    means = a.simulate(pats, idx, steps_per_segment=5, learning_rate=0.01, record="means")
+    states = b.simulate(pats, idx, steps_per_segment=5, learning_rate=0.01, record="states")
+    assert means.shape == (1, 4, n)
+    assert_allclose(means[0], states[0].reshape(4, 5, n).mean(1), atol=1e-15, rtol=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. Symmetric and antisymmetric parts
+
+
+def test_symmetric_antisymmetric_decomposition():
+    J = random_coupling(9, 1.0, 101)
+    S, A = symmetric_part(J), antisymmetric_part(J)
+    assert_allclose(S + A, J, atol=1e-15, rtol=0)
+    assert_array_equal(S, S.T)
+    assert_array_equal(A, -A.T)
+    expected = np.sqrt(np.sum((J - J.T) ** 2)) / np.sqrt(np.sum(J ** 2))
+    assert_allclose(asymmetry(J), expected, rtol=1e-14)
+    assert isinstance(asymmetry(J), float)
+    assert asymmetry(S) == 0.0
+    assert_allclose(asymmetry(A), 2.0, rtol=1e-15)        # purely antisymmetric: the maximum
+    # batched (..., n, n)
+    stack = np.stack([J, S, A, np.zeros_like(J)])
+    assert_allclose(asymmetry(stack), [expected, 0.0, 2.0, 0.0], rtol=1e-14)
+    assert_allclose(symmetric_part(stack)[0], S, rtol=0, atol=0)
+    net = AttractorNetwork(9, rng=0, coupling=J)
+    assert_allclose(net.asymmetry(), expected, rtol=1e-14)
+    assert_array_equal(net.symmetric_part() + net.antisymmetric_part(), S + A)
+
+
+def test_asymmetry_of_zero_coupling_is_zero():
+    assert asymmetry(np.zeros((4, 4))) == 0.0
+    assert AttractorNetwork(4, rng=0).asymmetry() == 0.0
+    assert_array_equal(symmetric_part(np.zeros((4, 4))), 0.0)
+    assert_array_equal(AttractorBatch(3, 4, rng=0).asymmetry(), [0.0, 0.0, 0.0])
+
+
+def test_sequence_training_builds_asymmetry():
+    """Cyclic presentation with one step per epoch (Simulation 3) makes J asymmetric;
+    random presentation of the same patterns with longer epochs much less so."""
+    n = 12
+    pats = patterns_for(3, n, seed=102)
+    seq = AttractorNetwork(n, rng=1)
+    seq.train(pats, evidence=3.0, epochs=600, steps_per_epoch=1, inverse_temperature=1.0,
+              learning_rate=0.01, order="sequential", record=False)
+    rnd = AttractorNetwork(n, rng=1)
+    rnd.train(pats, evidence=3.0, epochs=60, steps_per_epoch=10, inverse_temperature=1.0,
+              learning_rate=0.01, order="random", record=False)
+    assert seq.asymmetry() > rnd.asymmetry() + 0.2
+
+
+# ---------------------------------------------------------------------------------------------
+# 7. Bad input
+
+
+def _net(n=4, **kw):
+    return AttractorNetwork(n, rng=0, **kw)
+
+
+def _train(net, pats=None, **kw):
+    args = dict(evidence=1.0, epochs=2, steps_per_epoch=2, inverse_temperature=1.0,
+                learning_rate=0.01)
+    args.update(kw)
+    return net.train(np.ones((2, net.n_nodes)) if pats is None else pats, **args)
+
+
+B4 = np.ones(4)
+DIAG = np.eye(4)
+ORD = np.tile(np.arange(4), (3, 1))
+NAN = np.array([0.0, np.nan, 0.0, 0.0])
+INF = np.array([0.0, np.inf, 0.0, 0.0])
+
+BAD = {
+    # shapes
+    "bias shape": (ValueError, "bias", lambda: _net().run(np.ones(5), 3)),
+    "bias shape batch": (ValueError, "bias", lambda: AttractorBatch(2, 4).run(np.ones((3, 4)), 3)),
+    "relax bias shape": (ValueError, "bias", lambda: _net().relax(B4, bias=np.ones(3))),
+    "patterns shape": (ValueError, "patterns", lambda: _train(_net(), np.ones((2, 5)))),
+    "patterns 1-d": (ValueError, "patterns", lambda: _train(_net(), np.ones(4))),
+    "patterns empty": (ValueError, "patterns", lambda: _train(_net(), np.ones((0, 4)))),
+    "coupling shape": (ValueError, "coupling", lambda: _net(coupling=np.zeros((4, 5)))),
+    "coupling shape setter": (ValueError, "coupling", lambda: setattr(_net(), "J", np.zeros(4))),
+    "coupling batch shape": (ValueError, "coupling",
+                             lambda: AttractorBatch(2, 4, coupling=np.zeros((3, 4, 4)))),
+    "uniforms shape": (ValueError, "uniforms", lambda: _net().run(B4, 3, uniforms=np.full((2, 4), .5))),
+    "uniforms width": (ValueError, "uniforms", lambda: _net().run(B4, 3, uniforms=np.full((3, 5), .5))),
+    "train uniforms shape": (ValueError, "uniforms", lambda: _train(_net(), uniforms=np.full((3, 4), .5))),
+    "start shape": (ValueError, "start", lambda: _net().relax(np.zeros(5))),
+    "start batch shape": (ValueError, "start", lambda: AttractorBatch(2, 4).relax(np.zeros((3, 1, 4)))),
+    "node_order shape": (ValueError, "node_order",
+                         lambda: _net().run(B4, 3, schedule="sequential", node_order=ORD[:2])),
+    "state shape": (ValueError, "state", lambda: setattr(_net(), "state", np.zeros(5))),
+    "macro_vfe state": (ValueError, "state", lambda: macro_vfe(np.zeros((3, 3)), np.zeros(4), np.zeros(3))),
+    "macro_vfe bias": (ValueError, "bias", lambda: macro_vfe(np.zeros((3, 3)), np.zeros(3), np.zeros(4))),
+    "macro_vfe J": (ValueError, "J", lambda: macro_vfe(np.zeros(3), np.zeros(3), np.zeros(3))),
+    # non-finite values
+    "patterns nan": (ValueError, "patterns", lambda: _train(_net(), np.vstack([B4, NAN]))),
+    "patterns inf": (ValueError, "patterns", lambda: _train(_net(), np.vstack([B4, INF]))),
+    "bias nan": (ValueError, "bias", lambda: _net().run(NAN, 3)),
+    "bias inf": (ValueError, "bias", lambda: _net().run(-INF, 3)),
+    "relax bias nan": (ValueError, "bias", lambda: _net().relax(B4, bias=NAN)),
+    "coupling nan": (ValueError, "coupling", lambda: _net(coupling=np.diag(NAN)[::-1])),
+    "coupling inf": (ValueError, "coupling",
+                     lambda: setattr(_net(), "J", np.where(DIAG == 0, np.inf, 0.0))),
+    "start nan": (ValueError, "start", lambda: _net().relax(NAN)),
+    "state nan": (ValueError, "state", lambda: setattr(_net(), "state", NAN)),
+    "state outside [-1, 1]": (ValueError, "state", lambda: setattr(_net(), "state", 1.5 * B4)),
+    "uniforms nan": (ValueError, "uniforms",
+                     lambda: _net().run(B4, 1, uniforms=np.array([[0.5, np.nan, 0.5, 0.5]]))),
+    "evidence nan": (ValueError, "evidence", lambda: _train(_net(), evidence=float("nan"))),
+    "inverse_temperature inf": (ValueError, "inverse_temperature",
+                                lambda: _net().run(B4, 2, inverse_temperature=float("inf"))),
+    # self-connections
+    "coupling diagonal": (ValueError, "coupling", lambda: _net(coupling=0.1 * DIAG)),
+    "coupling diagonal setter": (ValueError, "coupling",
+                                 lambda: setattr(_net(), "J", np.full((4, 4), 0.2))),
+    # learning rate and precision
+    "learning_rate negative run": (ValueError, "learning_rate", lambda: _net().run(B4, 2, learning_rate=-0.1)),
+    "learning_rate negative train": (ValueError, "learning_rate", lambda: _train(_net(), learning_rate=-1e-9)),
+    "learning_rate batch negative": (ValueError, "learning_rate",
+                                     lambda: AttractorBatch(2, 4).run(B4, 2, learning_rate=np.array([0.1, -0.1]))),
+    "learning_rate batch shape": (ValueError, "learning_rate",
+                                  lambda: AttractorBatch(2, 4).run(B4, 2, learning_rate=np.zeros(3))),
+    "learning_rate array for one network": (TypeError, "learning_rate",
+                                            lambda: _net().run(B4, 2, learning_rate=np.zeros(1))),
+    "inverse_temperature zero run": (ValueError, "inverse_temperature",
+                                     lambda: _net().run(B4, 2, inverse_temperature=0.0)),
+    "inverse_temperature negative run": (ValueError, "inverse_temperature",
+                                         lambda: _net().run(B4, 2, inverse_temperature=-1.0)),
+    "inverse_temperature zero train": (ValueError, "inverse_temperature",
+                                       lambda: _train(_net(), inverse_temperature=0.0)),
+    "inverse_temperature negative train": (ValueError, "inverse_temperature",
+                                           lambda: _train(_net(), inverse_temperature=-0.5)),
+    "inverse_temperature zero relax": (ValueError, "inverse_temperature",
+                                       lambda: _net().relax(B4 * 0, inverse_temperature=0)),
+    "inverse_temperature negative batch": (ValueError, "inverse_temperature",
+                                           lambda: AttractorBatch(2, 4).run(B4, 2, inverse_temperature=np.array([1.0, -1.0]))),
+    "inverse_temperature string": (TypeError, "inverse_temperature",
+                                   lambda: _net().run(B4, 2, inverse_temperature="hot")),
+    "evidence zero": (ValueError, "evidence", lambda: _train(_net(), evidence=0.0)),
+    "evidence negative batch": (ValueError, "evidence",
+                                lambda: _train(AttractorBatch(2, 4), evidence=np.array([1.0, -2.0]))),
+    # counts
+    "steps zero": (ValueError, "steps", lambda: _net().run(B4, 0)),
+    "steps negative": (ValueError, "steps", lambda: _net().run(B4, -3)),
+    "steps float": (TypeError, "steps", lambda: _net().run(B4, 2.5)),
+    "epochs zero": (ValueError, "epochs", lambda: _train(_net(), epochs=0)),
+    "epochs float": (TypeError, "epochs", lambda: _train(_net(), epochs=2.0)),
+    "steps_per_epoch zero": (ValueError, "steps_per_epoch", lambda: _train(_net(), steps_per_epoch=0)),
+    "max_steps zero": (ValueError, "max_steps", lambda: _net().relax(B4 * 0, max_steps=0)),
+    "tol zero": (ValueError, "tol", lambda: _net().relax(B4 * 0, tol=0.0)),
+    "n_nodes zero": (ValueError, "n_nodes", lambda: AttractorNetwork(0)),
+    "n_networks zero": (ValueError, "n_networks", lambda: AttractorBatch(0, 3)),
+    "n_nodes float": (TypeError, "n_nodes", lambda: AttractorNetwork(3.0)),
+    # uniforms outside (0, 1)
+    "uniforms 0": (ValueError, "uniforms", lambda: _net().run(B4, 1, uniforms=np.array([[0.5, 0.0, 0.5, 0.5]]))),
+    "uniforms 1": (ValueError, "uniforms", lambda: _net().run(B4, 1, uniforms=np.array([[0.5, 1.0, 0.5, 0.5]]))),
+    "uniforms negative": (ValueError, "uniforms", lambda: _net().run(B4, 1, uniforms=np.full((1, 4), -0.2))),
+    "uniforms above 1": (ValueError, "uniforms", lambda: _net().run(B4, 1, uniforms=np.full((1, 4), 1.2))),
+    "uniforms 0 in train": (ValueError, "uniforms", lambda: _train(_net(), uniforms=np.zeros((4, 4)))),
+    "uniforms when deterministic": (ValueError, "uniforms",
+                                    lambda: _net().run(B4, 1, stochastic=False, uniforms=np.full((1, 4), .5))),
+    # choices
+    "schedule": (ValueError, "schedule", lambda: _net().run(B4, 2, schedule="gibbs")),
+    "schedule train": (ValueError, "schedule", lambda: _train(_net(), schedule="async")),
+    "order": (ValueError, "^order", lambda: _train(_net(), order="shuffled")),
+    "stochastic": (TypeError, "stochastic", lambda: _net().run(B4, 2, stochastic="yes")),
+    # node order
+    "node_order repeated": (ValueError, "node_order",
+                            lambda: _net().run(B4, 3, schedule="sequential",
+                                               node_order=np.array([[0, 1, 2, 3], [0, 0, 2, 3], [3, 2, 1, 0]]))),
+    "node_order out of range": (ValueError, "node_order",
+                                lambda: _net().run(B4, 3, schedule="sequential", node_order=ORD + 1)),
+    "node_order negative": (ValueError, "node_order",
+                            lambda: _net().run(B4, 3, schedule="sequential", node_order=ORD - 1)),
+    "node_order float": (ValueError, "node_order",
+                         lambda: _net().run(B4, 3, schedule="sequential", node_order=ORD.astype(float))),
+    # rng
+    "rng string": (TypeError, "rng", lambda: AttractorNetwork(4, rng="seed")),
+    "rng float": (TypeError, "rng", lambda: AttractorNetwork(4, rng=1.5)),
+    "rng list for one network": (TypeError, "rng", lambda: AttractorNetwork(4, rng=[1, 2])),
+    "rng negative": (ValueError, "rng", lambda: AttractorNetwork(4, rng=-1)),
+    "rng array": (TypeError, "rng", lambda: AttractorBatch(2, 4, rng=np.array([1, 2]))),
+    "rng wrong count": (ValueError, "rng", lambda: AttractorBatch(2, 4, rng=[1, 2, 3])),
+    "rng bad entry": (TypeError, "rng", lambda: AttractorBatch(2, 4, rng=[1, "x"])),
+    "rng legacy RandomState": (TypeError, "rng", lambda: AttractorNetwork(4, rng=np.random.RandomState(0))),
+    # simulate
+    "segment_index float": (TypeError, "segment_index",
+                            lambda: AttractorBatch(1, 4).simulate(np.ones((2, 4)), np.array([0.0, 1.0]))),
+    "segment_index out of range": (ValueError, "segment_index",
+                                   lambda: AttractorBatch(1, 4).simulate(np.ones((2, 4)), np.array([0, 2]))),
+    "scale negative": (ValueError, "scale",
+                       lambda: AttractorBatch(1, 4).simulate(np.ones((2, 4)), [0], scale=-1.0)),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD), ids=list(BAD))
+def test_bad_input_raises_naming_argument(case):
+    exc, name, call = BAD[case]
+    with pytest.raises(exc, match=name):
+        call()
+
+
+def test_bad_input_leaves_network_unchanged():
+    net = _net(coupling=random_coupling(4, 0.3, 111))
+    net.state = np.full(4, 0.25)
+    J, x = net.J.copy(), net.state.copy()
+    for call in (lambda: net.run(B4, 3, uniforms=np.zeros((3, 4))),
+                 lambda: net.run(B4, 3, schedule="sequential", node_order=ORD * 0),
+                 lambda: _train(net, inverse_temperature=-1.0)):
+        with pytest.raises(ValueError):
+            call()
+    assert_array_equal(net.J, J)
+    assert_array_equal(net.state, x)
+
+
+def test_batch_integer_state_is_used_as_float():
+    """An integer state array must not make the kernel round new states to integers."""
+    batch = AttractorBatch(1, 4, rng=0)
+    batch.state = np.zeros((1, 4), dtype=int)
+    states = batch.run(np.ones(4), 3, stochastic=False)
+    assert_allclose(states[0, 0], cb.langevin(1.0), rtol=1e-15)
+    assert batch.state.dtype == float
+
+
+# ---------------------------------------------------------------------------------------------
+# Engine defects found while writing these tests, fixed since: each is pinned as a plain test.
+
+
+def test_batch_state_is_validated_shape():
+    batch = AttractorBatch(1, 4, rng=0)
+    with pytest.raises(ValueError, match="state"):
+        batch.state = np.zeros((1, 7))
+        # (not run: with a wrong shape the kernel would index past the end of x)
+
+
+def test_batch_state_nan_rejected():
+    batch = AttractorBatch(1, 4, rng=0)
+    with pytest.raises(ValueError, match="state"):
+        batch.state = np.full((1, 4), np.nan)
+        batch.run(np.ones(4), 2)
+
+
+def test_node_order_without_sequential_schedule_rejected():
+    with pytest.raises(ValueError, match="node_order"):
+        _net().run(B4, 3, node_order=ORD)
+
+
+def test_macro_vfe_non_square_coupling_named():
+    with pytest.raises(ValueError, match="J"):
+        macro_vfe(np.zeros((3, 4)), np.zeros(4), np.zeros(3))
+
+
+def test_relax_tol_array_named():
+    with pytest.raises((TypeError, ValueError), match="tol"):
+        _net().relax(B4 * 0, tol=np.array([1e-3, 1e-3]))
+
+
+def test_unknown_record_named():
+    with pytest.raises(ValueError, match="record"):
+        AttractorBatch(1, 4).simulate(np.ones((2, 4)), [0], record="all")
+
+
+def test_simulate_passes_writable_arrays_to_kernel(monkeypatch):
+    seen = []
+    monkeypatch.setattr(network.K, "run_batch",
+                        lambda *args: seen.append([a.flags.writeable for a in args
+                                                   if isinstance(a, np.ndarray)]))
+    AttractorBatch(1, 4, rng=0).simulate(np.ones((2, 4)), np.array([0, 1]), record=None)
+    assert seen and all(all(flags) for flags in seen)
