@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 
 from . import cb, datasets, metrics
-from ._validation import count, finite_array, positive
+from ._validation import choice, count, finite_array, positive
 from .network import AttractorBatch, AttractorNetwork, TrainingTrace
 
 __all__ = ["simulation1", "simulation1_seeds", "simulation2", "simulation2_cell", "simulation3",
-           "simulation4", "PAPER_INVERSE_TEMPERATURES", "PAPER_EVIDENCES", "REGIMES"]
+           "simulation3_asymmetry", "simulation4", "PAPER_INVERSE_TEMPERATURES", "PAPER_EVIDENCES", "REGIMES"]
 
 PAPER_EVIDENCES = np.arange(1, 21, dtype=float)
 PAPER_INVERSE_TEMPERATURES = np.geomspace(0.01, 1.0, 19)
@@ -27,6 +27,7 @@ REGIMES = {"high complexity": (16.0, PAPER_INVERSE_TEMPERATURES[14]),
 
 # Stream purposes, used as the last element of SeedSequence spawn keys.
 _TRAIN, _EVAL_RETRIEVAL, _EVAL_GENERALIZATION, _PROBE, _FREE = 0, 1, 2, 3, 4
+_ORDER = 31                     # random presentation orders (Simulation-3 asymmetry sweep)
 
 
 def _stream(seed, *key):
@@ -67,8 +68,17 @@ class Simulation1Result:
     params: dict = field(default_factory=dict)
 
 
+def _correlation_or_nan(a, b):
+    """Pearson r of two vectors; NaN (explicitly, without a warning) when one is constant, e.g. an
+    attractor at the zero state, where a correlation is undefined."""
+    if np.std(a) == 0 or np.std(b) == 0:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
+
+
 def _cosine_projection(states, attractors):
-    a = attractors / np.linalg.norm(attractors, axis=1, keepdims=True)
+    norms = np.linalg.norm(attractors, axis=1, keepdims=True)
+    a = attractors / np.where(norms > 0, norms, 1.0)          # a zero attractor projects to 0
     norms = np.linalg.norm(states, axis=1, keepdims=True)
     return (states / np.where(norms > 0, norms, 1.0)) @ a.T
 
@@ -101,8 +111,8 @@ def simulation1(*, seed=0, evidence=30.0, inverse_temperature=0.1, learning_rate
     probe_net.state = np.zeros(25)
     gen = probe_net.run(cross, generalization_steps, inverse_temperature=generalization_inverse_temperature)
     return Simulation1Result(
-        patterns=pats, data_correlation=float(np.corrcoef(pats)[0, 1]), trace=trace, J=J,
-        attractors=fixed, attractor_correlation=float(np.corrcoef(fixed)[0, 1]),
+        patterns=pats, data_correlation=_correlation_or_nan(*pats), trace=trace, J=J,
+        attractors=fixed, attractor_correlation=_correlation_or_nan(*fixed),
         attractors_converged=conv, asymmetry=float(net.asymmetry()), retrieval_bias=noisy,
         retrieval_states=ret, retrieval_projection=_cosine_projection(ret, fixed),
         generalization_bias=cross, generalization_states=gen,
@@ -319,6 +329,55 @@ def simulation3(*, seed=0, digits=(1, 2, 3), evidence=20.0, epochs=2000, steps_p
         recognised=rec, sequence_order=metrics.sequence_string(rec, labels),
         params=dict(seed=seed, evidence=evidence, epochs=epochs, inverse_temperature=inverse_temperature,
                     learning_rate=learning_rate, free_steps=free_steps))
+
+
+def simulation3_asymmetry(*, seeds=range(3), orders=("sequential", "random"), digits=(1, 2, 3),
+                    evidence=20.0, epochs=2000, n_checkpoints=20, inverse_temperature=1.0,
+                    learning_rate=0.001):
+    """Asymmetry of J along Simulation-3 training, for each presentation order and seed.
+
+    Trains the seeds as one :class:`fep_core.network.AttractorBatch` in chunks (one step per
+    epoch), reading ``||J - J^T|| / ||J||`` at ``n_checkpoints`` evenly spaced epochs. With
+    ``order="sequential"`` each network draws exactly the random numbers of
+    :func:`simulation3` with the same seed, so the value at ``epochs``
+    equals that function's asymmetry. ``order="random"`` presents the same digits in an
+    order drawn uniformly at random (its own seeded stream).
+
+    Returns
+    -------
+    DataFrame with columns seed, order, epoch, asymmetry.
+    """
+    from .network import asymmetry
+
+    seeds = [count(s, "seed", minimum=0) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds must not be empty")
+    epochs = count(epochs, "epochs")
+    n_checkpoints = count(n_checkpoints, "n_checkpoints")
+    d = datasets.digits()
+    pats = d.train[list(digits)]
+    P = len(pats)
+    marks = np.unique(np.linspace(0, epochs, n_checkpoints + 1).round().astype(int))[1:]
+    rows = []
+    for order in orders:
+        choice(order, "order", {"sequential", "random"})
+        if order == "sequential":
+            idx = np.tile(np.arange(epochs) % P, (len(seeds), 1))
+        else:
+            idx = np.stack([np.random.default_rng(np.random.SeedSequence(s, spawn_key=(_ORDER,)))
+                            .integers(0, P, size=epochs) for s in seeds])
+        batch = AttractorBatch(len(seeds), 64,
+                               rng=[_stream(s, _TRAIN) for s in seeds])
+        start = 0
+        for stop in marks:
+            batch.simulate(pats, idx[:, start:stop], scale=evidence, steps_per_segment=1,
+                           inverse_temperature=inverse_temperature, learning_rate=learning_rate,
+                           record=None)
+            start = stop
+            for s, a in zip(seeds, np.atleast_1d(asymmetry(batch.J))):
+                rows.append({"seed": s, "order": order, "epoch": int(stop), "asymmetry": float(a)})
+    return pd.DataFrame(rows)
+
 
 
 # ---------------------------------------------------------------------------------------------

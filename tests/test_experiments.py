@@ -104,3 +104,14 @@ def test_bad_arguments():
         ex.simulation1(seed=-3)
     with pytest.raises(ValueError, match="evidences"):
         ex.simulation2(evidences=[[1.0]], epochs=2)
+
+
+def test_simulation1_zero_attractors_give_nan_without_warning():
+    """With no learning both attractors are the zero state: correlation undefined -> NaN."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = ex.simulation1(learning_rate=0.0, epochs=5)
+    assert np.all(r.attractors == 0) and np.isnan(r.attractor_correlation)
+    assert np.all(r.retrieval_projection == 0)

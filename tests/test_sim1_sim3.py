@@ -236,7 +236,7 @@ def test_sim3_digit_correlations_match_corrcoef(r3_small):
 
 
 def test_sim3_asymmetry_plot_with_sweep(r3_small):
-    sweep = sim3.asymmetry_sweep(seeds=[0, 1], epochs=60, n_checkpoints=3)
+    sweep = E.simulation3_asymmetry(seeds=[0, 1], epochs=60, n_checkpoints=3)
     fig = sim3.plot_asymmetry(r3_small, sweep=sweep, seeds=[0.97, 0.99])
     _assert_labelled(fig)
     assert len(_plot_axes(fig)) == 2
@@ -247,7 +247,7 @@ def test_sim3_asymmetry_plot_with_sweep(r3_small):
 # Simulation 3: asymmetry sweep
 def test_sweep_reproduces_simulation3_exactly():
     # Checkpoints at 22, 45, 68, 90 split the cycle mid-way: the sweep must not lose its phase.
-    sweep = sim3.asymmetry_sweep(seeds=[0, 4], orders=("sequential",), epochs=90, n_checkpoints=4)
+    sweep = E.simulation3_asymmetry(seeds=[0, 4], orders=("sequential",), epochs=90, n_checkpoints=4)
     assert sorted(sweep.epoch.unique()) == [22, 45, 68, 90]
     final = sweep[sweep.epoch == 90].set_index("seed").asymmetry
     for s in (0, 4):
@@ -255,8 +255,8 @@ def test_sweep_reproduces_simulation3_exactly():
 
 
 def test_sweep_is_deterministic_and_seed_dependent():
-    a = sim3.asymmetry_sweep(seeds=[1, 2], epochs=30, n_checkpoints=2)
-    b = sim3.asymmetry_sweep(seeds=[1, 2], epochs=30, n_checkpoints=2)
+    a = E.simulation3_asymmetry(seeds=[1, 2], epochs=30, n_checkpoints=2)
+    b = E.simulation3_asymmetry(seeds=[1, 2], epochs=30, n_checkpoints=2)
     pd.testing.assert_frame_equal(a, b)
     assert set(a.columns) == {"seed", "order", "epoch", "asymmetry"}
     assert a[a.seed == 1].asymmetry.to_numpy().tolist() != a[a.seed == 2].asymmetry.to_numpy().tolist()
@@ -272,7 +272,7 @@ def test_sweep_is_deterministic_and_seed_dependent():
 ])
 def test_sweep_bad_input(kwargs, error, match):
     with pytest.raises(error, match=match):
-        sim3.asymmetry_sweep(**kwargs)
+        E.simulation3_asymmetry(**kwargs)
 
 
 # Simulation 3: the chapter's claims at the paper's settings
@@ -290,7 +290,7 @@ def test_sim3_attractors_and_cycle(r3):
 
 
 def test_sim3_order_matters():
-    sweep = sim3.asymmetry_sweep(seeds=[0, 1, 2], epochs=2000, n_checkpoints=1)
+    sweep = E.simulation3_asymmetry(seeds=[0, 1, 2], epochs=2000, n_checkpoints=1)
     mean = sweep.groupby("order").asymmetry.mean()
     assert mean["random"] < 0.4 < 0.95 < mean["sequential"]
     sd = sweep[sweep.order == "sequential"].asymmetry.std(ddof=1)

@@ -21,7 +21,6 @@ __all__ = ["PAPER_ASYMMETRY", "digit_correlations", "asymmetry_sweep", "plot_dig
 PAPER_ASYMMETRY = 0.98          # Spisak & Friston (2025), Simulation 3
 DIGIT_COLOURS = ("C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9")
 _SIDE = 8
-_ORDER_STREAM = 31              # spawn-key purpose of the random presentation orders below
 
 
 def _axes(ax, n, *, nrows=1, figsize, **kwargs):
@@ -151,58 +150,8 @@ def plot_free_run(result, ax=None, *, n_frames=24):
     return fig
 
 
-def asymmetry_sweep(*, seeds=range(3), orders=("sequential", "random"), digits=(1, 2, 3),
-                    evidence=20.0, epochs=2000, n_checkpoints=20, inverse_temperature=1.0,
-                    learning_rate=0.001):
-    """Asymmetry of J along Simulation-3 training, for each presentation order and seed.
-
-    Trains the seeds as one :class:`fep_core.network.AttractorBatch` in chunks (one step per
-    epoch), reading ``||J - J^T|| / ||J||`` at ``n_checkpoints`` evenly spaced epochs. With
-    ``order="sequential"`` each network draws exactly the random numbers of
-    :func:`fep_core.experiments.simulation3` with the same seed, so the value at ``epochs``
-    equals that function's asymmetry. ``order="random"`` presents the same digits in an
-    order drawn uniformly at random (its own seeded stream).
-
-    Returns
-    -------
-    DataFrame with columns seed, order, epoch, asymmetry.
-    """
-    from .. import datasets, experiments
-    from .._validation import choice, count
-    from ..network import AttractorBatch, asymmetry
-
-    seeds = [count(s, "seed", minimum=0) for s in seeds]
-    if not seeds:
-        raise ValueError("seeds must not be empty")
-    epochs = count(epochs, "epochs")
-    n_checkpoints = count(n_checkpoints, "n_checkpoints")
-    d = datasets.digits()
-    pats = d.train[list(digits)]
-    P = len(pats)
-    marks = np.unique(np.linspace(0, epochs, n_checkpoints + 1).round().astype(int))[1:]
-    rows = []
-    for order in orders:
-        choice(order, "order", {"sequential", "random"})
-        if order == "sequential":
-            idx = np.tile(np.arange(epochs) % P, (len(seeds), 1))
-        else:
-            idx = np.stack([np.random.default_rng(np.random.SeedSequence(s, spawn_key=(_ORDER_STREAM,)))
-                            .integers(0, P, size=epochs) for s in seeds])
-        batch = AttractorBatch(len(seeds), 64,
-                               rng=[experiments._stream(s, experiments._TRAIN) for s in seeds])
-        start = 0
-        for stop in marks:
-            batch.simulate(pats, idx[:, start:stop], scale=evidence, steps_per_segment=1,
-                           inverse_temperature=inverse_temperature, learning_rate=learning_rate,
-                           record=None)
-            start = stop
-            for s, a in zip(seeds, np.atleast_1d(asymmetry(batch.J))):
-                rows.append({"seed": s, "order": order, "epoch": int(stop), "asymmetry": float(a)})
-    return pd.DataFrame(rows)
-
-
 def plot_asymmetry(result, ax=None, *, sweep=None, seeds=None, paper=PAPER_ASYMMETRY):
-    """Asymmetry of J against the paper's value; with ``sweep`` (from :func:`asymmetry_sweep`)
+    """Asymmetry of J against the paper's value; with ``sweep`` (from :func:`fep_core.experiments.simulation3_asymmetry`)
     a second panel shows it along training for each presentation order.
 
     ``seeds``: optional array of the asymmetry over several seeds (drawn as mean ± sd).
