@@ -25,7 +25,7 @@ import pytest
 from _browser_support import REPO, chromium_browser, free_port, require_chromium, screenshot_path
 
 # The chapter whose Interactive section is driven; switch to "book/simulation1.ipynb" when it lands.
-NOTEBOOK = "book/gaussian_primer.ipynb"
+NOTEBOOK = "book/simulation1.ipynb"
 # Slider descriptions (case-insensitive) as built with fep_core.widgets.log_slider.
 PRECISION_LABEL = re.compile(r"precision", re.IGNORECASE)
 LEARNING_RATE_LABEL = re.compile(r"learning[ _-]?rate", re.IGNORECASE)
@@ -212,6 +212,12 @@ def test_sliders_redraw_the_figure(jupyterlab):
             page.goto(f"{base}/lab/tree/{NOTEBOOK}?token={token}", wait_until="load")
             page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for(timeout=60_000)
             page.locator(".jp-NotebookPanel .jp-Notebook").first.click()  # focus the notebook
+            # "Run All Cells" is a no-op while the kernel is still starting (slow on a loaded
+            # machine): wait until the server reports the notebook's kernel idle.
+            deadline = time.monotonic() + 120
+            while not _kernels_idle(page):
+                assert time.monotonic() < deadline, "the notebook's kernel did not start in 120 s"
+                time.sleep(0.5)
 
             # Run > Run All Cells
             page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
