@@ -7,16 +7,17 @@ for, so e.g. one cell of the Simulation-2 grid rerun on its own gives the grid's
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
-from . import cb, datasets, metrics
+from . import datasets, metrics
 from ._validation import choice, count, finite_array, positive
 from .network import AttractorBatch, AttractorNetwork, TrainingTrace
 
 __all__ = ["simulation1", "simulation1_seeds", "simulation2", "simulation2_cell", "simulation3",
-           "simulation3_asymmetry", "simulation4", "PAPER_INVERSE_TEMPERATURES", "PAPER_EVIDENCES", "REGIMES"]
+           "simulation3_asymmetry", "simulation4", "free_run_continuation", "PAPER_INVERSE_TEMPERATURES", "PAPER_EVIDENCES", "REGIMES"]
 
 PAPER_EVIDENCES = np.arange(1, 21, dtype=float)
 PAPER_INVERSE_TEMPERATURES = np.geomspace(0.01, 1.0, 19)
@@ -167,7 +168,6 @@ def _train_digits_batch(evidences, inverse_temperatures, *, seed, learning_rate,
 def _evaluate_digits_batch(batch, evidences, inverse_temperatures, *, seed, trials, eval_steps):
     """Retrieval, generalisation and attractors of trained digit networks (batched)."""
     d = datasets.digits()
-    B = batch.n_networks
     keys = [_cell_key(e, t) for e, t in zip(evidences, inverse_temperatures)]
     scale = 0.1 * np.asarray(evidences)[:, None, None]
     ret_orig = scale * d.train[np.arange(trials) % len(d.train)][None]
@@ -498,3 +498,76 @@ def simulation4(*, seed=0, evidence=11.0, inverse_temperature=float(PAPER_INVERS
         control=control,
         params=dict(seed=seed, evidence=evidence, inverse_temperature=inverse_temperature,
                     learning_rate=learning_rate, free_steps=free_steps))
+
+
+# ---------------------------------------------------------------------------------------------
+# The free-running continuation on its own (Simulation 4's interactive section and seed study)
+
+
+@lru_cache(maxsize=8)
+def _trained_cell(seed, epochs, evidence, inverse_temperature, learning_rate):
+    # Memoised for the widget (moving a free-run slider must not retrain); callers copy J and
+    # the state and never mutate the cached network.
+    return simulation2_cell(seed=seed, evidence=evidence,
+                                        inverse_temperature=inverse_temperature,
+                                        learning_rate=learning_rate, epochs=epochs, trials=1)
+
+
+def _continuation_stream(seed, purpose):
+    return np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(4_000, purpose)))
+
+
+def free_run_continuation(*, inverse_temperature=REGIMES["balanced"][1], learning_rate=0.001, free_steps=5000,
+                          epochs=1000, seed=0, trials=100, training_evidence=REGIMES["balanced"][0],
+                          training_inverse_temperature=REGIMES["balanced"][1], training_learning_rate=0.001):
+    """Train the balanced digit network, let it run freely (zero bias) with learning on, and
+    measure it before and after with identical noise.
+
+    Parameters
+    ----------
+    inverse_temperature, learning_rate : float — precision and learning rate of the free run
+    free_steps : int — length of the free run
+    epochs : int — training epochs (x 10 steps) of the balanced network (paper: 5000)
+    seed : int
+    trials : int — retrieval and generalisation trials (paper: 100)
+    training_* : the network's training settings (default: the balanced regime, alpha 0.001)
+
+    Returns
+    -------
+    dict with ``J_before``/``J_after`` (64, 64), ``attractors_before``/``after`` (A, 64),
+    ``free_states`` (free_steps, 64), ``retrieval_before``/``after``,
+    ``generalization_before``/``after`` (medians over trials), ``n_attractors_before``/``after``,
+    ``J_change`` (relative Frobenius norm) and ``params``.
+    """
+    t = positive(inverse_temperature, "inverse_temperature")
+    a = positive(learning_rate, "learning_rate", allow_zero=True)
+    free_steps = count(free_steps, "free_steps")
+    trials = count(trials, "trials")
+    e = positive(training_evidence, "training_evidence")
+    cell = _trained_cell(count(seed, "seed", minimum=0), count(epochs, "epochs"), e,
+                         positive(training_inverse_temperature, "training_inverse_temperature"),
+                         positive(training_learning_rate, "training_learning_rate", allow_zero=True))
+    J0 = cell.network.J.copy()
+    free = AttractorBatch(1, 64, rng=[_continuation_stream(seed, 0)], coupling=J0)
+    free.state = cell.network.state[None].copy()
+    states = free.run(np.zeros(64), free_steps, inverse_temperature=t, learning_rate=a)[0]
+    # Before and after side by side: same start state, same stepping and noise streams.
+    d = datasets.digits()
+    both = AttractorBatch(2, 64, rng=[_continuation_stream(seed, 1), _continuation_stream(seed, 1)],
+                          coupling=np.stack([J0, free.J[0]]))
+    both.state = np.stack([cell.network.state, cell.network.state])
+    ret = metrics.recall_scores(both, 0.1 * e * d.train[np.arange(trials) % len(d.train)],
+                                rng=[_continuation_stream(seed, 2), _continuation_stream(seed, 2)])["score"]
+    gen_idx = _continuation_stream(seed, 3).integers(0, len(d.test), size=trials)
+    gen = metrics.recall_scores(both, 0.1 * e * d.test[gen_idx],
+                                rng=[_continuation_stream(seed, 4), _continuation_stream(seed, 4)])["score"]
+    uniq, _, _ = metrics.find_attractors(both, e * d.train)
+    return {"J_before": J0, "J_after": free.J[0].copy(), "free_states": states,
+            "attractors_before": uniq[0], "attractors_after": uniq[1],
+            "retrieval_before": float(np.median(ret[0])), "retrieval_after": float(np.median(ret[1])),
+            "generalization_before": float(np.median(gen[0])),
+            "generalization_after": float(np.median(gen[1])),
+            "n_attractors_before": len(uniq[0]), "n_attractors_after": len(uniq[1]),
+            "J_change": float(np.linalg.norm(free.J[0] - J0) / np.linalg.norm(J0)),
+            "params": dict(inverse_temperature=t, learning_rate=a, free_steps=free_steps,
+                           epochs=epochs, seed=seed, trials=trials)}

@@ -208,7 +208,7 @@ def test_explore_cell_rejects_bad_input(grid, bad):
 
 
 def test_continuation_without_learning_changes_nothing():
-    r = sim4.free_run_continuation(learning_rate=0.0, free_steps=50, epochs=30, trials=8)
+    r = X.free_run_continuation(learning_rate=0.0, free_steps=50, epochs=30, trials=8)
     assert_array_equal(r["J_after"], r["J_before"])
     assert r["J_change"] == 0.0
     # identical noise streams before and after: identical scores
@@ -219,9 +219,9 @@ def test_continuation_without_learning_changes_nothing():
 
 def test_continuation_first_step_is_the_learning_rule():
     alpha, iT = 0.003, 0.3
-    r = sim4.free_run_continuation(inverse_temperature=iT, learning_rate=alpha, free_steps=1,
+    r = X.free_run_continuation(inverse_temperature=iT, learning_rate=alpha, free_steps=1,
                                    epochs=30, trials=4)
-    cell = sim4._trained_cell(0, 30, *X.REGIMES["balanced"], 0.001)
+    cell = X._trained_cell(0, 30, *X.REGIMES["balanced"], 0.001)
     s0, s1, J0 = cell.network.state, r["free_states"][0], r["J_before"]
     expected = J0 + alpha * (np.outer(s1, s1) - np.outer(cb.langevin(J0 @ s0), s1))
     np.fill_diagonal(expected, 0.0)
@@ -230,8 +230,8 @@ def test_continuation_first_step_is_the_learning_rule():
 
 def test_continuation_shapes_and_determinism():
     kw = dict(free_steps=120, epochs=30, trials=6)
-    a, b = sim4.free_run_continuation(**kw), sim4.free_run_continuation(**kw)
-    c = sim4.free_run_continuation(seed=1, **kw)
+    a, b = X.free_run_continuation(**kw), X.free_run_continuation(**kw)
+    c = X.free_run_continuation(seed=1, **kw)
     assert a["free_states"].shape == (120, 64) and a["J_after"].shape == (64, 64)
     assert np.all(np.abs(a["free_states"]) <= 1)
     assert_array_equal(a["J_after"], b["J_after"])
@@ -244,7 +244,7 @@ def test_continuation_shapes_and_determinism():
                                  dict(epochs=0), dict(trials=0)])
 def test_continuation_rejects_bad_input(bad):
     with pytest.raises(ValueError):
-        sim4.free_run_continuation(**{**dict(free_steps=5, epochs=10, trials=3), **bad})
+        X.free_run_continuation(**{**dict(free_steps=5, epochs=10, trials=3), **bad})
 
 
 def test_digit_correlations_against_corrcoef():

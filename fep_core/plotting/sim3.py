@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 
 from . import new_axes
 
-__all__ = ["PAPER_ASYMMETRY", "digit_correlations", "asymmetry_sweep", "plot_digits",
+__all__ = ["PAPER_ASYMMETRY", "digit_correlations", "plot_digits",
            "plot_coupling", "plot_symmetric_attractors", "plot_free_run", "plot_asymmetry",
            "explore"]
 

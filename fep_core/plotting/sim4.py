@@ -4,7 +4,7 @@ Every ``plot_*`` takes a :class:`~fep_core.experiments.Simulation4Result` (or th
 by :func:`free_run_continuation`) and ``ax=None`` (or the axes to draw into) and returns the
 Figure. :func:`explore_free_run` is the chapter's interactive callback.
 
-:func:`free_run_continuation` exists because :func:`fep_core.experiments.simulation4` uses one
+:func:`fep_core.experiments.free_run_continuation` exists because :func:`fep_core.experiments.simulation4` uses one
 precision and learning rate for both training and the free run and always runs the retention
 control; the interactive section needs the free run alone, at its own precision and learning
 rate, after a shorter training. It composes the public API only (``simulation2_cell``,
@@ -12,7 +12,6 @@ rate, after a shorter training. It composes the public API only (``simulation2_c
 """
 from __future__ import annotations
 
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -21,8 +20,7 @@ import matplotlib.pyplot as plt
 from . import new_axes
 from .sim2 import _axes_array, _image
 from .. import datasets, experiments, metrics
-from .._validation import count, positive
-from ..network import AttractorBatch
+from .._validation import count
 
 CONDITIONS = ("sequential", "replay", "rest")
 CONDITION_LABELS = {"sequential": "sequential\n(5–9 only)", "replay": "replay\n(free runs, learning on)",
@@ -30,75 +28,7 @@ CONDITION_LABELS = {"sequential": "sequential\n(5–9 only)", "replay": "replay\
 BALANCED = experiments.REGIMES["balanced"]
 
 
-# ---------------------------------------------------------------------------------------------
-# The free-running continuation (interactive section)
-
-
-@lru_cache(maxsize=8)
-def _trained_cell(seed, epochs, evidence, inverse_temperature, learning_rate):
-    return experiments.simulation2_cell(seed=seed, evidence=evidence,
-                                        inverse_temperature=inverse_temperature,
-                                        learning_rate=learning_rate, epochs=epochs, trials=1)
-
-
-def _generator(seed, purpose):
-    return np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(4_000, purpose)))
-
-
-def free_run_continuation(*, inverse_temperature=BALANCED[1], learning_rate=0.001, free_steps=5000,
-                          epochs=1000, seed=0, trials=100, training_evidence=BALANCED[0],
-                          training_inverse_temperature=BALANCED[1], training_learning_rate=0.001):
-    """Train the balanced digit network, let it run freely (zero bias) with learning on, and
-    measure it before and after with identical noise.
-
-    Parameters
-    ----------
-    inverse_temperature, learning_rate : float — precision and learning rate of the free run
-    free_steps : int — length of the free run
-    epochs : int — training epochs (x 10 steps) of the balanced network (paper: 5000)
-    seed : int
-    trials : int — retrieval and generalisation trials (paper: 100)
-    training_* : the network's training settings (default: the balanced regime, alpha 0.001)
-
-    Returns
-    -------
-    dict with ``J_before``/``J_after`` (64, 64), ``attractors_before``/``after`` (A, 64),
-    ``free_states`` (free_steps, 64), ``retrieval_before``/``after``,
-    ``generalization_before``/``after`` (medians over trials), ``n_attractors_before``/``after``,
-    ``J_change`` (relative Frobenius norm) and ``params``.
-    """
-    t = positive(inverse_temperature, "inverse_temperature")
-    a = positive(learning_rate, "learning_rate", allow_zero=True)
-    free_steps = count(free_steps, "free_steps")
-    trials = count(trials, "trials")
-    e = positive(training_evidence, "training_evidence")
-    cell = _trained_cell(count(seed, "seed", minimum=0), count(epochs, "epochs"), e,
-                         positive(training_inverse_temperature, "training_inverse_temperature"),
-                         positive(training_learning_rate, "training_learning_rate", allow_zero=True))
-    J0 = cell.network.J.copy()
-    free = AttractorBatch(1, 64, rng=[_generator(seed, 0)], coupling=J0)
-    free.state = cell.network.state[None].copy()
-    states = free.run(np.zeros(64), free_steps, inverse_temperature=t, learning_rate=a)[0]
-    # Before and after side by side: same start state, same stepping and noise streams.
-    d = datasets.digits()
-    both = AttractorBatch(2, 64, rng=[_generator(seed, 1), _generator(seed, 1)],
-                          coupling=np.stack([J0, free.J[0]]))
-    both.state = np.stack([cell.network.state, cell.network.state])
-    ret = metrics.recall_scores(both, 0.1 * e * d.train[np.arange(trials) % len(d.train)],
-                                rng=[_generator(seed, 2), _generator(seed, 2)])["score"]
-    gen_idx = _generator(seed, 3).integers(0, len(d.test), size=trials)
-    gen = metrics.recall_scores(both, 0.1 * e * d.test[gen_idx],
-                                rng=[_generator(seed, 4), _generator(seed, 4)])["score"]
-    uniq, _, _ = metrics.find_attractors(both, e * d.train)
-    return {"J_before": J0, "J_after": free.J[0].copy(), "free_states": states,
-            "attractors_before": uniq[0], "attractors_after": uniq[1],
-            "retrieval_before": float(np.median(ret[0])), "retrieval_after": float(np.median(ret[1])),
-            "generalization_before": float(np.median(gen[0])),
-            "generalization_after": float(np.median(gen[1])),
-            "n_attractors_before": len(uniq[0]), "n_attractors_after": len(uniq[1]),
-            "J_change": float(np.linalg.norm(free.J[0] - J0) / np.linalg.norm(J0)),
-            "params": dict(inverse_temperature=t, learning_rate=a, free_steps=free_steps,
-                           epochs=epochs, seed=seed, trials=trials)}
+from ..experiments import free_run_continuation  # noqa: E402  (the interactive callback's model run)
 
 
 def _get(result, name):
