@@ -33,14 +33,31 @@ from ._numerics import _L_COEF, _horner, vexp_neg, vlog_unit
 
 @njit(cache=True, error_model="numpy")
 def _field(JT, x, h, lo, hi):
-    """``h[i] = sum_j J_ij x_j`` for ``lo <= i < hi``, summed over ``j`` in order."""
-    for i in range(lo, hi):
-        h[i] = 0.0
-    for j in range(x.shape[0]):
+    """``h[i] = sum_j J_ij x_j`` for ``lo <= i < hi``, summed over ``j`` in order.
+
+    The loops run over slices from index 0: with a runtime ``lo`` numba could not prove the
+    index non-negative and would keep a negative-index check on every access, which blocks
+    vectorisation (2.5x slower on a 4096-node network).
+    """
+    n = x.shape[0]
+    if lo == 0 and hi == n:           # whole rows: no per-row view (cheaper for small n)
+        for i in range(n):
+            h[i] = 0.0
+        for j in range(n):
+            xj = x[j]
+            r = JT[j]
+            for i in range(n):
+                h[i] += xj * r[i]
+        return
+    m = hi - lo
+    hh = h[lo:hi]
+    for i in range(m):
+        hh[i] = 0.0
+    for j in range(n):
         xj = x[j]
-        r = JT[j]
-        for i in range(lo, hi):
-            h[i] += xj * r[i]
+        r = JT[j, lo:hi]
+        for i in range(m):
+            hh[i] += xj * r[i]
 
 
 @njit(cache=True, error_model="numpy")
@@ -48,19 +65,23 @@ def _sweep(JT, x, c, h, lo, hi):
     """Learning update fused with the next field, for ``lo <= i < hi``.
 
     ``J_ij += c_i x_j`` (i != j), then ``h_i = sum_j J_ij x_j`` with the updated ``J``.
-    The diagonal receives ``c_j x_j`` and is reset to exactly 0 before it is used.
+    The diagonal receives ``c_j x_j`` and is reset to exactly 0 before it is used. (Slices from
+    index 0, as in :func:`_field`.)
     """
-    for i in range(lo, hi):
-        h[i] = 0.0
+    m = hi - lo
+    hh = h[lo:hi]
+    cc = c[lo:hi]
+    for i in range(m):
+        hh[i] = 0.0
     for j in range(x.shape[0]):
         xj = x[j]
-        r = JT[j]
-        for i in range(lo, hi):
-            r[i] += c[i] * xj
+        r = JT[j, lo:hi]
+        for i in range(m):
+            r[i] += cc[i] * xj
         if lo <= j < hi:
-            r[j] = 0.0
-        for i in range(lo, hi):
-            h[i] += xj * r[i]
+            r[j - lo] = 0.0
+        for i in range(m):
+            hh[i] += xj * r[i]
 
 
 @njit(cache=True, error_model="numpy")

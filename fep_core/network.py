@@ -146,6 +146,32 @@ def _owned(a, dtype=float):
     return np.array(a, dtype=dtype, order="C", copy=True)
 
 
+def _fill_uniforms(rngs, U):
+    """``U[k] = rngs[k].random(...)`` for every network. numpy releases the GIL while it fills
+    an array, so large batches are filled by a few threads; each network's stream is consumed
+    in the same order whichever thread fills it, so the numbers do not change."""
+    if len(rngs) < 8 or U.size < 2 ** 16:
+        for k, g in enumerate(rngs):
+            g.random(out=U[k])
+        return
+    import numba
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = max(1, numba.get_num_threads())
+    if workers == 1:
+        for k, g in enumerate(rngs):
+            g.random(out=U[k])
+        return
+    groups = np.array_split(np.arange(len(rngs)), workers)
+
+    def fill(idx):
+        for k in idx:
+            rngs[k].random(out=U[k])
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(fill, groups))
+
+
 def _per_network(value, name, B, *, allow_zero):
     arr = positive_array(value, name, allow_zero=allow_zero)
     if arr.ndim == 0:
@@ -385,8 +411,7 @@ class AttractorBatch:
                 U = _owned(U_all[:, start:stop])
             else:                      # draw each network's next uniforms from its own stream
                 U = ubuf if stop - start == ubuf.shape[1] else np.empty((B, stop - start, n))
-                for k, g in enumerate(self._rngs):
-                    g.random(out=U[k])
+                _fill_uniforms(self._rngs, U)
             orders = (np.ascontiguousarray(orders_all[:, start:stop]) if sequential
                       else np.zeros((B, 0, 0), np.int64))
             st = np.empty((B, stop - start, n)) if record == "states" else none
