@@ -303,11 +303,11 @@ def run_batch(JT, x, patterns, seg_index, scale, steps_per_segment, iT, alpha, p
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def run_large(JT, x, bias, steps, iT, alpha, uniforms, stochastic, n_chunks):
+def run_large(JT, x, bias, steps, iT, alpha, uniforms, stochastic, n_chunks, states):
     """One large network, synchronous schedule, the nodes split into ``n_chunks`` column blocks
     swept in parallel. For n in the thousands a step is bound by memory bandwidth (J is read and
     written once per step); the arithmetic per element is that of ``_run_network``, so the
-    results are identical to it."""
+    results are identical to it. ``states`` (steps, n) records every state (size 0: off)."""
     n = x.shape[0]
     h = np.empty(n)
     c = np.zeros(n)
@@ -326,6 +326,8 @@ def run_large(JT, x, bias, steps, iT, alpha, uniforms, stochastic, n_chunks):
         else:
             for q in prange(n_chunks):
                 _field(JT, x, h, bounds[q], bounds[q + 1])
+        if states.shape[0] > 0:
+            states[t] = x
 
 
 @njit(parallel=True, cache=True, error_model="numpy")

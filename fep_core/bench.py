@@ -129,9 +129,11 @@ def large_network_bandwidth(n, steps=None, repeats=3):
     bias = rng.standard_normal(n)
     U = rng.random((steps, n))
     chunks = os.cpu_count() or 1
-    K.run_large(JT, x, bias, 1, 0.2, 0.001, U[:1], True, chunks)
+    none = np.zeros((0, 0))
+    K.run_large(JT, x, bias, 1, 0.2, 0.001, U[:1], True, chunks, none)
 
-    t = _median_time(lambda: K.run_large(JT, x, bias, steps, 0.2, 0.001, U, True, chunks), repeats)
+    t = _median_time(lambda: K.run_large(JT, x, bias, steps, 0.2, 0.001, U, True, chunks, none),
+                     repeats)
     return 16.0 * n * n * steps / t
 
 

@@ -138,6 +138,9 @@ class RelaxResult:
 # Batched networks
 
 
+LARGE_NETWORK = 1024    # from this many nodes a single network's steps sweep J on all cores
+
+
 def _owned(a, dtype=float):
     """A C-contiguous, writable array (copied only when needed): the compiled kernels are
     specialised for this layout, and read-only inputs would compile a second variant."""
@@ -451,11 +454,51 @@ class AttractorBatch:
         """
         steps = count(steps, "steps")
         b = self._bias_array(bias)
+        if (self.n_networks == 1 and self.n_nodes >= LARGE_NETWORK and schedule == "synchronous"
+                and node_order is None):
+            return self._run_large(b[0], steps, inverse_temperature, learning_rate, stochastic,
+                                   uniforms, progress)
         return self.simulate(b[:, None, :], np.zeros((self.n_networks, steps), np.int64),
                              steps_per_segment=1, inverse_temperature=inverse_temperature,
                              learning_rate=learning_rate, stochastic=stochastic,
                              schedule=schedule, uniforms=uniforms, node_order=node_order,
                              record="states", progress=progress)
+
+    def _run_large(self, bias, steps, inverse_temperature, learning_rate, stochastic, uniforms,
+                   progress):
+        """One large network: the column-parallel kernel (same arithmetic, same numbers as the
+        batched kernel; a step is bound by memory bandwidth, so both cores sweep J)."""
+        import numba
+
+        n = self.n_nodes
+        iT = float(_per_network(inverse_temperature, "inverse_temperature", 1, allow_zero=False)[0])
+        alpha = float(_per_network(learning_rate, "learning_rate", 1, allow_zero=True)[0])
+        if not isinstance(stochastic, (bool, np.bool_)):
+            raise TypeError("stochastic must be True or False")
+        if not stochastic and uniforms is not None:
+            raise ValueError("uniforms are only used when stochastic=True")
+        U_all = self._check_uniforms(uniforms, steps) if stochastic else None
+        states = np.empty((steps, n))
+        x = self._state[0]
+        chunk = max(1, _UNIFORM_BUDGET // n)
+        bounds = range(0, steps, chunk)
+        if progress:
+            from tqdm.auto import tqdm
+
+            bounds = tqdm(bounds, desc="simulating", unit="chunk", leave=False)
+        for start in bounds:
+            stop = min(steps, start + chunk)
+            if not stochastic:
+                U = np.zeros((1, 1))
+            elif U_all is not None:
+                U = _owned(U_all[0, start:stop])
+            else:
+                U = self._rngs[0].random((stop - start, n))
+            out = np.empty((stop - start, n))
+            K.run_large(self._JT[0], x, _owned(bias), stop - start, iT, alpha, U, bool(stochastic),
+                        max(1, numba.get_num_threads()), out)
+            states[start:stop] = out
+        return states[None]
 
     def _pattern_order(self, n_patterns, epochs, order):
         choice(order, "order", {"random", "sequential"})

@@ -1,0 +1,41 @@
+"""The column-parallel kernel used for one large network agrees bit for bit with the batched one."""
+import numpy as np
+import pytest
+
+from fep_core import network
+from fep_core.network import AttractorBatch, AttractorNetwork
+
+N = network.LARGE_NETWORK + 37          # not a multiple of the chunk count or of 4
+
+
+def _coupling(seed):
+    rng = np.random.default_rng(seed)
+    J = rng.normal(0, 0.3 / np.sqrt(N), (N, N))
+    np.fill_diagonal(J, 0)
+    return J
+
+
+@pytest.mark.parametrize("stochastic", [True, False])
+@pytest.mark.parametrize("learning_rate", [0.0, 0.01])
+def test_large_run_equals_batched_kernel(stochastic, learning_rate):
+    J0 = _coupling(1)
+    bias = np.random.default_rng(2).normal(0, 1, N)
+    U = np.random.default_rng(3).uniform(0.001, 0.999, (6, N))
+    kw = dict(inverse_temperature=0.7, learning_rate=learning_rate, stochastic=stochastic,
+              uniforms=U if stochastic else None)
+    large = AttractorNetwork(N, rng=0, coupling=J0)
+    s_large = large.run(bias, 6, **kw)                  # n >= LARGE_NETWORK: column-parallel kernel
+    ref = AttractorBatch(1, N, rng=[0], coupling=J0)    # the batched kernel, same uniforms
+    s_ref = ref.simulate(bias[None], np.zeros(6, np.int64), steps_per_segment=1, record="states",
+                         **{**kw, "uniforms": U[None] if stochastic else None})[0]
+    assert np.array_equal(s_large, s_ref)
+    assert np.array_equal(large.J, ref.J[0])
+    assert np.all(np.diagonal(large.J) == 0)
+
+
+def test_large_run_same_seed_same_numbers():
+    J0 = _coupling(4)
+    a = AttractorNetwork(N, rng=9, coupling=J0).run(np.ones(N), 3, learning_rate=0.001)
+    b = AttractorNetwork(N, rng=9, coupling=J0).run(np.ones(N), 3, learning_rate=0.001)
+    c = AttractorNetwork(N, rng=10, coupling=J0).run(np.ones(N), 3, learning_rate=0.001)
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
