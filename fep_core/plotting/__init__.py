@@ -10,3 +10,42 @@ def new_axes(ax=None, *, figsize=(5.0, 3.5)):
         return ax.figure, ax
     fig, ax = plt.subplots(figsize=figsize, layout="constrained")
     return fig, ax
+
+
+def axes_grid(ax, n, *, figsize, nrows=1, **kwargs):
+    """``(fig, axes)``: ``n`` fresh axes in ``nrows`` rows (unused cells removed), or the ``n``
+    axes passed in as ``ax`` (any array-like of axes). ``kwargs`` go to ``plt.subplots``."""
+    import numpy as np
+
+    if ax is None:
+        ncols = int(np.ceil(n / nrows))
+        fig, grid = plt.subplots(nrows, ncols, figsize=figsize, layout="constrained", squeeze=False,
+                                 **kwargs)
+        axes = list(np.ravel(grid))
+        for extra in axes[n:]:
+            extra.remove()
+        return fig, axes[:n]
+    axes = list(np.ravel(ax))
+    if len(axes) != n:
+        raise ValueError(f"ax must hold {n} axes, got {len(axes)}")
+    return axes[0].figure, axes
+
+
+def image(ax, vector, title=None, *, vmax=None, cmap="RdBu_r", fontsize="medium"):
+    """Show a pattern (25 -> 5x5, 64 -> 8x8) on a colour scale symmetric about 0; returns the
+    image. ``vmax`` defaults to the largest magnitude in the pattern."""
+    import numpy as np
+
+    v = np.asarray(vector, dtype=float)
+    side = int(round(np.sqrt(v.size)))
+    if side * side != v.size:
+        raise ValueError(f"vector must have a square number of entries, got {v.size}")
+    lim = float(np.max(np.abs(v))) if vmax is None else vmax
+    im = ax.imshow(v.reshape(side, side), cmap=cmap, vmin=-lim, vmax=lim)
+    if title is not None:
+        ax.set_title(title, fontsize=fontsize)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("column")
+    ax.set_ylabel("row")
+    return im

@@ -11,25 +11,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from . import axes_grid as _axes
+from . import image
+
 __all__ = ["STATUS_COLOURS", "plot_reproduction", "plot_variants", "plot_long_training", "explore"]
 
 STATUS_COLOURS = {"reproduced": "#1b7837", "close": "#b8860b", "differs": "#b2182b"}
 _SIDE = 5
 
 
-def _axes(ax, n, *, figsize, nrows=1):
-    """``(fig, axes)``: a fresh grid of ``n`` axes (``nrows`` rows), or the ``n`` axes passed in."""
-    if ax is None:
-        ncols = int(np.ceil(n / nrows))
-        fig, axes = plt.subplots(nrows, ncols, figsize=figsize, layout="constrained", squeeze=False)
-        axes = list(np.ravel(axes))
-        for extra in axes[n:]:
-            extra.remove()
-        return fig, axes[:n]
-    axes = list(np.ravel(ax))
-    if len(axes) != n:
-        raise ValueError(f"ax must hold {n} axes, got {len(axes)}")
-    return axes[0].figure, axes
 
 
 def _strip(ax, k, values, colour, *, rng):
@@ -178,13 +168,8 @@ def plot_long_training(epochs_table, grid_table, ax=None):
 
 
 def _image(ax, vector, title):
-    img = np.asarray(vector, dtype=float).reshape(_SIDE, _SIDE)
-    ax.imshow(img, cmap="RdBu_r", vmin=-1.0, vmax=1.0)
-    ax.set_title(title, fontsize="small")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_xlabel("column")
-    ax.set_ylabel("row")
+    """A pattern on the fixed scale [-1, 1] (states of the network)."""
+    image(ax, vector, title, vmax=1.0, fontsize="small")
 
 
 def explore(inverse_temperature=0.1, learning_rate=0.01, prediction="code", schedule="synchronous", seed=0):

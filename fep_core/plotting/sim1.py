@@ -11,7 +11,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import new_axes
+from . import axes_grid as _axes
+from . import image, new_axes
 
 __all__ = ["PAPER_DATA_CORRELATION", "PAPER_ATTRACTOR_CORRELATION", "CODE_ATTRACTOR_CORRELATION",
            "smooth", "plot_patterns", "plot_training_vfe", "plot_attractors", "plot_coupling",
@@ -28,28 +29,11 @@ ATTRACTOR_COLOURS = ("C0", "C3")
 _SIDE = 5
 
 
-def _axes(ax, n, *, figsize, **kwargs):
-    """``(fig, axes)``: ``n`` fresh axes in a row, or the ``n`` axes passed in."""
-    if ax is None:
-        fig, axes = plt.subplots(1, n, figsize=figsize, layout="constrained", **kwargs)
-        return fig, list(np.atleast_1d(axes))
-    axes = list(np.ravel(ax))
-    if len(axes) != n:
-        raise ValueError(f"ax must hold {n} axes, got {len(axes)}")
-    return axes[0].figure, axes
 
 
 def _image(ax, vector, title, *, vmax=None, cmap="RdBu_r"):
-    """Show a 25-vector as a 5x5 image on a symmetric colour scale."""
-    img = np.asarray(vector, dtype=float).reshape(_SIDE, _SIDE)
-    v = float(np.max(np.abs(img))) if vmax is None else vmax
-    im = ax.imshow(img, cmap=cmap, vmin=-v, vmax=v)
-    ax.set_title(title, fontsize="medium")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_xlabel("column")
-    ax.set_ylabel("row")
-    return im
+    """A 25-vector as a 5x5 image on a symmetric colour scale."""
+    return image(ax, vector, title, vmax=vmax, cmap=cmap)
 
 
 def smooth(x, window):

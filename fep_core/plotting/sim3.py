@@ -11,7 +11,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import new_axes
+from . import axes_grid as _axes
+from . import image, new_axes
 
 __all__ = ["PAPER_ASYMMETRY", "digit_correlations", "plot_digits",
            "plot_coupling", "plot_symmetric_attractors", "plot_free_run", "plot_asymmetry",
@@ -22,27 +23,11 @@ DIGIT_COLOURS = ("C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9")
 _SIDE = 8
 
 
-def _axes(ax, n, *, nrows=1, figsize, **kwargs):
-    """``(fig, axes)``: fresh axes (``nrows`` rows) or the ``n`` axes passed in."""
-    if ax is None:
-        fig, grid = plt.subplots(nrows, n // nrows, figsize=figsize, layout="constrained", **kwargs)
-        return fig, list(np.ravel(grid))
-    axes = list(np.ravel(ax))
-    if len(axes) != n:
-        raise ValueError(f"ax must hold {n} axes, got {len(axes)}")
-    return axes[0].figure, axes
 
 
 def _image(ax, vector, title, *, vmax=None):
-    img = np.asarray(vector, dtype=float).reshape(_SIDE, _SIDE)
-    v = float(np.max(np.abs(img))) if vmax is None else vmax
-    im = ax.imshow(img, cmap="gray_r", vmin=-v, vmax=v)
-    ax.set_title(title, fontsize="medium")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_xlabel("column")
-    ax.set_ylabel("row")
-    return im
+    """A 64-vector as an 8x8 image (grey scale, symmetric about 0)."""
+    return image(ax, vector, title, vmax=vmax, cmap="gray_r")
 
 
 def digit_correlations(states, result):
