@@ -105,13 +105,16 @@ def built_html(book_build):
     return HTML_DIR
 
 
-@pytest.fixture(scope="session")
+# Module scope: the server and the Playwright instance end with this file. A Playwright sync
+# instance still alive would make the next one (tests/test_jupyterlab.py) fail with "Sync API
+# inside the asyncio loop".
+@pytest.fixture(scope="module")
 def site(built_html):
     with serve_directory(built_html) as base_url:
         yield base_url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(built_html):
     with chromium_browser() as browser:
         yield browser
