@@ -17,7 +17,6 @@ from . import image
 __all__ = ["STATUS_COLOURS", "plot_reproduction", "plot_variants", "plot_long_training", "explore"]
 
 STATUS_COLOURS = {"reproduced": "#1b7837", "close": "#b8860b", "differs": "#b2182b"}
-_SIDE = 5
 
 
 

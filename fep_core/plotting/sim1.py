@@ -26,7 +26,6 @@ CODE_ATTRACTOR_CORRELATION = -0.20
 
 PATTERN_NAMES = ("vertical bar", "horizontal bar")
 ATTRACTOR_COLOURS = ("C0", "C3")
-_SIDE = 5
 
 
 
