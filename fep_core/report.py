@@ -180,7 +180,7 @@ def _seeds(seeds, name="seeds"):
 
 
 def simulation1_runs(seeds=range(20), **kwargs):
-    """Simulation 1 for each seed (``kwargs`` go to :func:`fep_core.experiments.simulation1`).
+    """Simulation 1 for each (validated) seed: :func:`fep_core.experiments.simulation1_seeds`.
 
     Returns
     -------
@@ -190,20 +190,7 @@ def simulation1_runs(seeds=range(20), **kwargs):
     (mean cosine of the retrieval state with each attractor over the second half of the probe)
     and ``cross_vertical`` / ``cross_horizontal`` (the same for the cross).
     """
-    rows = []
-    for s in _seeds(seeds):
-        r = experiments.simulation1(seed=s, **kwargs)
-        tenth = max(1, r.trace.vfe.size // 10)
-        ret = r.retrieval_projection[r.retrieval_projection.shape[0] // 2:].mean(axis=0)
-        gen = r.generalization_projection[r.generalization_projection.shape[0] // 2:].mean(axis=0)
-        rows.append({"seed": s, "data_correlation": r.data_correlation,
-                     "attractor_correlation": r.attractor_correlation, "asymmetry": r.asymmetry,
-                     "converged": bool(np.all(r.attractors_converged)),
-                     "vfe_first": float(r.trace.vfe[:tenth].mean()),
-                     "vfe_last": float(r.trace.vfe[-tenth:].mean()),
-                     "retrieval_vertical": float(ret[0]), "retrieval_horizontal": float(ret[1]),
-                     "cross_vertical": float(gen[0]), "cross_horizontal": float(gen[1])})
-    return pd.DataFrame(rows)
+    return experiments.simulation1_seeds(_seeds(seeds), **kwargs)
 
 
 def regime_runs(seeds=range(5), regimes=None, **kwargs):

@@ -41,7 +41,10 @@ def test_simulation1_deterministic(sim1):
 
 def test_simulation1_seeds_table():
     t = ex.simulation1_seeds(seeds=[0, 1, 2], epochs=100)
-    assert list(t.columns) == ["seed", "attractor_correlation", "asymmetry", "final_vfe"]
+    assert list(t.columns) == ["seed", "data_correlation", "attractor_correlation", "asymmetry",
+                               "converged", "final_vfe", "vfe_first", "vfe_last",
+                               "retrieval_vertical", "retrieval_horizontal", "cross_vertical",
+                               "cross_horizontal"]
     assert len(t) == 3 and t.attractor_correlation.between(-1, 1).all()
 
 
