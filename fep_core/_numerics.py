@@ -18,7 +18,7 @@ import math
 from fractions import Fraction
 
 import numpy as np
-from numba import njit
+from numba import literal_unroll, njit
 
 # ---------------------------------------------------------------------------------------------
 # Series coefficients. L(b) = sum_{n>=1} c_n b^(2n-1) with c_n = 2^(2n) B_(2n) / (2n)!.
@@ -41,6 +41,7 @@ _L_COEF = np.array([float(c) for c in _C][::-1])                       # L(b)/b
 _LP_COEF = np.array([float(c * (2 * n - 1)) for n, c in enumerate(_C, 1)][::-1])   # L'(b)
 _A_COEF = np.array([float(c / (2 * n)) for n, c in enumerate(_C, 1)][::-1])        # (A(b)-ln2)/b^2
 _H_COEF = np.array([float(c * (Fraction(1, 2 * n) - 1)) for n, c in enumerate(_C, 1)][::-1])  # (H-ln2)/b^2
+_L_COEF_TUPLE = tuple(_L_COEF)        # for the kernels' unrolled form (see langevin_given_exp)
 _SMALL = 0.5          # below this |b| the series are used (15 terms: truncation < 1e-20 relative)
 _LN2 = math.log(2.0)
 # Gauss-Legendre rule on [0, 1] for the Bregman (integral) form of the KL divergence.
@@ -65,6 +66,35 @@ def _horner(coef, z):
     for c in coef:
         acc = acc * z + c
     return acc
+
+
+@njit(cache=True, error_model="numpy")
+def _horner_unrolled(coef, z):
+    """:func:`_horner` for a tuple of coefficients, unrolled at compile time (same arithmetic)."""
+    acc = 0.0
+    for c in literal_unroll(coef):
+        acc = acc * z + c
+    return acc
+
+
+@njit(cache=True, error_model="numpy")
+def langevin_given_exp(b, e):
+    """``L(b)`` given ``e = exp(-2 max(|b|, 0.5))``: :func:`langevin`'s arithmetic for the
+    network kernels' per-node loops.
+
+    Both forms are evaluated and one is selected, and the series is unrolled, so that a loop
+    over nodes vectorises (7x faster on 64 nodes than a loop over the coefficient array, which
+    blocks vectorisation). The scalar functions keep the branch and the loop on purpose: if the
+    compiler vectorised the ufuncs of :mod:`fep_core.cb`, it would evaluate both forms in every
+    lane (``1/|b|`` at 0, ``-2|b|`` beyond FMAX/2), and numpy would report the floating-point
+    flags of those discarded lanes as warnings.
+    """
+    a = max(abs(b), _SMALL)
+    # coth|b| - 1 = 2e/(1-e) with e = exp(-2|b|) <= 0.37: no overflow, no cancellation.
+    big = (1.0 - 1.0 / a) + 2.0 * e / (1.0 - e)
+    big = big if b > 0.0 else -big
+    small = b * _horner_unrolled(_L_COEF_TUPLE, b * b)
+    return small if abs(b) < _SMALL else big
 
 
 @njit(cache=True, error_model="numpy")
@@ -281,9 +311,10 @@ def inverse_langevin(m):
 # libm's scalar exp/log cannot be vectorised by the compiler; across the n nodes of a step they
 # cost more than the whole O(n^2) sweep. These array passes use fdlibm's formulations (range
 # reduction + the same minimax polynomials, < 1 ulp) with the exponent handled through int64
-# views, so the loops are branch-free and vectorise. Their domain is what the kernels need:
-# ``vexp_neg`` for x <= 0 (clamped at -708, where exp is below 2.5e-308 and only ever added to
-# numbers >= 1e-16 or multiplied by them), ``vlog_unit`` for normal z in (0, 1].
+# views, so the loops are branch-free and vectorise. Their domain is what the kernels need,
+# including the extremes a sampler meets (a uniform of exactly 0 at a large precision):
+# ``vexp_neg`` for x <= 0, subnormal results and underflow to 0 included; ``vlog_unit`` for z in
+# [0, 1], subnormal z included and ``log 0 = -inf``.
 
 _LN2_HI = 6.93147180369123816490e-01
 _LN2_LO = 1.90821492927058770002e-10
@@ -296,14 +327,19 @@ _LG7 = 1.479819860511658591e-01
 _MANT = np.int64(0x000FFFFFFFFFFFFF)
 _ONE_BITS = np.int64(0x3FF0000000000000)
 _SQRT2_MANT = np.int64(0x6A09E667F3BCD)   # mantissa bits of sqrt(2)
+_EXP_SUBNORMAL = -708.0                   # below: 2^k is not a normal number, scale in two steps
+_EXP_UNDERFLOW = -745.1332191019412       # below: exp(x) rounds to 0 (fdlibm's threshold)
+_TWO_M64 = 2.0 ** -64
+_TINY = 2.2250738585072014e-308           # smallest normal double
+_TWO_54 = 2.0 ** 54
 
 
 @njit(cache=True, error_model="numpy")
 def vexp_neg(x, out, ibuf, m):
-    """``out[:m] = exp(x[:m])`` for ``x <= 0`` (clamped below at -708). ibuf: int64 scratch."""
+    """``out[:m] = exp(x[:m])`` for ``x <= 0``. ``x`` and ``out`` distinct; ibuf: int64 (m,)."""
     fbuf = ibuf.view(np.float64)
     for i in range(m):
-        xi = max(x[i], -708.0)
+        xi = max(x[i], -746.0)
         k = math.floor(xi * _INV_LN2 + 0.5)
         hi = xi - k * _LN2_HI
         lo = k * _LN2_LO
@@ -311,21 +347,29 @@ def vexp_neg(x, out, ibuf, m):
         t = r * r
         c = r - t * (_P1 + t * (_P2 + t * (_P3 + t * (_P4 + t * _P5))))
         out[i] = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi)
-        ibuf[i] = (np.int64(k) + 1023) << 52
+        kk = np.int64(k) + (64 if xi < _EXP_SUBNORMAL else 0)     # 2^k = 2^kk 2^-64
+        ibuf[i] = (kk + 1023) << 52
     for i in range(m):
-        out[i] *= fbuf[i]
+        xi = x[i]
+        y = out[i] * fbuf[i]
+        y = y * _TWO_M64 if xi < _EXP_SUBNORMAL else y     # one rounding into the subnormals
+        out[i] = 0.0 if xi < _EXP_UNDERFLOW else y
 
 
 @njit(cache=True, error_model="numpy")
 def vlog_unit(z, out, ibuf, m):
-    """``out[:m] = log(z[:m])`` for normal ``z`` in (0, 1]. ibuf: int64 scratch."""
-    zb = z.view(np.int64)
+    """``out[:m] = log(z[:m])`` for ``z`` in [0, 1] (``-inf`` at 0). ``z`` and ``out``
+    distinct; ibuf: int64 (m,)."""
+    ob = out.view(np.int64)
     fbuf = ibuf.view(np.float64)
     for i in range(m):
-        bits = zb[i]
+        zi = z[i]
+        sub = zi < _TINY                           # subnormal (or 0): scale by 2^54 first
+        out[i] = zi * _TWO_54 if sub else zi
+        bits = ob[i]
         mant = bits & _MANT
         big = mant > _SQRT2_MANT                   # m in [sqrt2, 2): use m/2 and k + 1
-        k = (bits >> 52) - 1023 + (1 if big else 0)
+        k = (bits >> 52) - 1023 + (1 if big else 0) - (54 if sub else 0)
         ibuf[i] = mant | (_ONE_BITS - (np.int64(1) << 52) if big else _ONE_BITS)
         out[i] = float(k)
     for i in range(m):
@@ -338,4 +382,5 @@ def vlog_unit(z, out, ibuf, m):
         R = t2 + t1
         hfsq = 0.5 * f * f
         k = out[i]
-        out[i] = k * _LN2_HI - ((hfsq - (s * (hfsq + R) + k * _LN2_LO)) - f)
+        v = k * _LN2_HI - ((hfsq - (s * (hfsq + R) + k * _LN2_LO)) - f)
+        out[i] = -np.inf if z[i] == 0.0 else v

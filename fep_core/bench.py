@@ -11,7 +11,8 @@ Measures, on this machine and in one run (medians over repeats):
   its evaluation (retrieval, generalisation, attractors for all 380 cells);
 * ``bandwidth_fraction`` — for one large network (n = 1024, 2048, 4096) the bytes a learning
   step must move (one read and one write of J) per second, as a fraction of this machine's
-  memory bandwidth measured in the same run with a read-modify-write sweep of a 512 MB array;
+  memory bandwidth, measured with a read-modify-write sweep of a 512 MB array in alternation
+  with the networks (median of the paired ratios; see :func:`memory_and_large_networks`);
 * ``first_call_s`` — a fresh process's first training call with an empty compilation cache
   (compile time) and with a warm cache.
 """
@@ -103,8 +104,7 @@ def numpy_loop_throughput(steps=3000, repeats=3):
     return steps / _median_time(go, repeats)
 
 
-def memory_bandwidth(mbytes=512, repeats=5):
-    """Bytes/s of an in-place read-modify-write sweep ``a += s`` over a large array (2 threads)."""
+def _rmw_sweep():
     from numba import njit, prange
 
     @njit(parallel=True, cache=False)
@@ -112,29 +112,60 @@ def memory_bandwidth(mbytes=512, repeats=5):
         for i in prange(a.shape[0]):
             a[i] += s
 
-    a = np.zeros(mbytes * 2 ** 20 // 8)
-    rmw(a, 1.0)
-    t = _median_time(lambda: rmw(a, 1.0), repeats)
-    return 2 * a.nbytes / t
+    return rmw
 
 
-def large_network_bandwidth(n, steps=None, repeats=3):
-    """Bytes/s a learning step of one n-node network moves (read + write of J)."""
+def _large_step_runner(n):
+    """(run(steps), bytes per step) for one learning n-node network, uniforms drawn from a
+    generator inside the kernel as in :meth:`AttractorBatch.run`."""
     from . import _kernels as K
+    from . import _rng
 
-    steps = steps or max(4, int(2e9 // (16 * n * n)))
     rng = np.random.default_rng(0)
     JT = np.zeros((n, n))
     x = np.zeros(n)
     bias = rng.standard_normal(n)
-    U = rng.random((steps, n))
+    fn, state = _rng.addresses([rng])
     chunks = os.cpu_count() or 1
     none = np.zeros((0, 0))
-    K.run_large(JT, x, bias, 1, 0.2, 0.001, U[:1], True, chunks, none)
 
-    t = _median_time(lambda: K.run_large(JT, x, bias, steps, 0.2, 0.001, U, True, chunks, none),
-                     repeats)
-    return 16.0 * n * n * steps / t
+    def go(k):
+        K.run_large(JT, x, bias, k, 0.2, 0.001, none, fn[0], state[0], True, chunks, none)
+
+    go(1)
+    return go, 16.0 * n * n
+
+
+def memory_and_large_networks(sizes=(1024, 2048, 4096), mbytes=512, repeats=7):
+    """DRAM bandwidth and the bytes/s of one learning large network, measured in alternation.
+
+    Bandwidth: an in-place read-modify-write sweep ``a += s`` of a ``mbytes`` array on all
+    threads (bytes read + written per second). Large network: J read and written once per step.
+    This machine is shared, and its memory bandwidth drifts by tens of percent within a minute,
+    so each repeat times the sweep and then each network's steps back to back; the fraction of
+    bandwidth is the median over repeats of the ratio within a repeat.
+
+    Returns ``(bandwidth, {n: bytes_per_s}, {n: fraction})``, medians.
+    """
+    rmw = _rmw_sweep()
+    a = np.zeros(mbytes * 2 ** 20 // 8)
+    rmw(a, 1.0)
+    runners = {n: _large_step_runner(n) for n in sizes}
+    steps = {n: max(4, int(1e9 // (16 * n * n))) for n in sizes}
+    bws, rates, ratios = [], {n: [] for n in sizes}, {n: [] for n in sizes}
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        rmw(a, 1.0)
+        bw = 2 * a.nbytes / (time.perf_counter() - t0)
+        bws.append(bw)
+        for n, (go, nbytes) in runners.items():
+            t0 = time.perf_counter()
+            go(steps[n])
+            rate = nbytes * steps[n] / (time.perf_counter() - t0)
+            rates[n].append(rate)
+            ratios[n].append(rate / bw)
+    med = lambda v: float(np.median(v))
+    return med(bws), {n: med(v) for n, v in rates.items()}, {n: med(v) for n, v in ratios.items()}
 
 
 def sim2_times():
@@ -198,14 +229,11 @@ def run(quick=False):
     res["numpy_loop_steps_per_s"] = numpy_loop_throughput(steps=500 if quick else 3000)
     res["speedup_vs_numpy_loop"] = res["batch_net_steps_per_s"] / res["numpy_loop_steps_per_s"]
     res["single_speedup_vs_numpy_loop"] = res["single_n64_steps_per_s"] / res["numpy_loop_steps_per_s"]
-    bw = memory_bandwidth(128 if quick else 512)
+    bw, rates, fractions = memory_and_large_networks(mbytes=128 if quick else 512,
+                                                     repeats=3 if quick else 9)
     res["memory_bandwidth_GBps"] = bw / 1e9
-    res["large_network_GBps"] = {}
-    res["bandwidth_fraction"] = {}
-    for n in (1024, 2048, 4096):
-        got = large_network_bandwidth(n, steps=4 if quick else None)
-        res["large_network_GBps"][str(n)] = got / 1e9
-        res["bandwidth_fraction"][str(n)] = got / bw
+    res["large_network_GBps"] = {str(n): r / 1e9 for n, r in rates.items()}
+    res["bandwidth_fraction"] = {str(n): f for n, f in fractions.items()}
     if not quick:
         res["sim2_train_s"], res["sim2_eval_s"] = sim2_times()
     return res

@@ -14,25 +14,37 @@ Two classes share one compiled engine:
 * :class:`AttractorNetwork` — one network; a thin wrapper over a batch of one, so a network in
   a batch and the same network alone give bit-identical numbers.
 
-Randomness: each network owns a ``numpy.random.Generator``. A run draws its uniforms from it in
-order (after, for training, the epoch-by-epoch pattern choices), so results depend only on the
-seed, not on chunking or threading.
+Randomness: each network owns a ``numpy.random.Generator`` (networks may not share one). A run
+draws its uniforms from it in order (after, for training, the epoch-by-epoch pattern choices);
+the compiled kernels call the generator's own C function for this (:mod:`fep_core._rng`), so
+the numbers are those ``rng.random`` would return, and results depend only on the seed, not on
+chunking or threading.
 """
 from __future__ import annotations
 
+import contextlib
 import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import _kernels as K
-from . import cb
-from ._validation import as_generator, choice, count, finite_array, positive, positive_array
+from . import _rng, cb
+from ._validation import (
+    as_generator,
+    choice,
+    count,
+    finite_array,
+    positive,
+    positive_array,
+)
 
 __all__ = ["AttractorBatch", "AttractorNetwork", "TrainingTrace", "RelaxResult",
            "symmetric_part", "antisymmetric_part", "asymmetry", "macro_vfe"]
 
-_UNIFORM_BUDGET = 2 ** 24          # doubles of uniforms generated per chunk (128 MB)
+# Values per chunk of a long run, per recorded or caller-given array (states, uniforms): bounds
+# the temporary memory and sets the granularity of progress bars. Results do not depend on it.
+_CHUNK_BUDGET = 2 ** 22
 
 
 # ---------------------------------------------------------------------------------------------
@@ -149,32 +161,6 @@ def _owned(a, dtype=float):
     return np.array(a, dtype=dtype, order="C", copy=True)
 
 
-def _fill_uniforms(rngs, U):
-    """``U[k] = rngs[k].random(...)`` for every network. numpy releases the GIL while it fills
-    an array, so large batches are filled by a few threads; each network's stream is consumed
-    in the same order whichever thread fills it, so the numbers do not change."""
-    if len(rngs) < 8 or U.size < 2 ** 16:
-        for k, g in enumerate(rngs):
-            g.random(out=U[k])
-        return
-    import numba
-    from concurrent.futures import ThreadPoolExecutor
-
-    workers = max(1, numba.get_num_threads())
-    if workers == 1:
-        for k, g in enumerate(rngs):
-            g.random(out=U[k])
-        return
-    groups = np.array_split(np.arange(len(rngs)), workers)
-
-    def fill(idx):
-        for k in idx:
-            rngs[k].random(out=U[k])
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(fill, groups))
-
-
 def _per_network(value, name, B, *, allow_zero):
     arr = positive_array(value, name, allow_zero=allow_zero)
     if arr.ndim == 0:
@@ -219,6 +205,7 @@ class AttractorBatch:
         self.n_nodes = count(n_nodes, "n_nodes")
         B, n = self.n_networks, self.n_nodes
         self._rngs = _generators(rng, B)
+        _rng.addresses(self._rngs)       # each network needs its own generator (raises if shared)
         self._JT = np.zeros((B, n, n))
         if coupling is not None:
             self.J = coupling
@@ -396,34 +383,33 @@ class AttractorBatch:
                "means": np.empty((B, S, n)) if record == "means" else None,
                "trace": np.empty((B, T, 4)) if record == "trace" else None, None: None}
         x = self._state
-        seg_per_chunk = max(1, _UNIFORM_BUDGET // (B * n * steps_per_segment))
+        seg_per_chunk = max(1, _CHUNK_BUDGET // (B * n * steps_per_segment))
         chunk_steps = seg_per_chunk * steps_per_segment
         none = np.zeros((B, 0, 0))
-        bounds = range(0, T, chunk_steps)
+        draw = stochastic and U_all is None     # kernels draw from the networks' generators
+        if draw:
+            rng_fn, rng_state = _rng.addresses(self._rngs)
+        else:
+            rng_fn = rng_state = np.zeros(B, np.int64)
+        no_uniforms = np.zeros((B, 0, 0))
+        starts = range(0, T, chunk_steps)
         if progress:
             from tqdm.auto import tqdm
 
-            bounds = tqdm(bounds, desc="simulating", unit="chunk", leave=False)
-        ubuf = np.empty((B, min(chunk_steps, T), n)) if stochastic and U_all is None else None
-        for start in bounds:
+            starts = tqdm(starts, desc="simulating", unit="chunk", leave=False)
+        for start in starts:
             stop = min(T, start + chunk_steps)
             s0, s1 = start // steps_per_segment, stop // steps_per_segment
-            if not stochastic:
-                U = np.zeros((B, 1, 1))
-            elif U_all is not None:
-                U = _owned(U_all[:, start:stop])
-            else:                      # draw each network's next uniforms from its own stream
-                U = ubuf if stop - start == ubuf.shape[1] else np.empty((B, stop - start, n))
-                _fill_uniforms(self._rngs, U)
+            U = _owned(U_all[:, start:stop]) if U_all is not None else no_uniforms
             orders = (np.ascontiguousarray(orders_all[:, start:stop]) if sequential
                       else np.zeros((B, 0, 0), np.int64))
             st = np.empty((B, stop - start, n)) if record == "states" else none
             mn = np.empty((B, s1 - s0, n)) if record == "means" else none
             tr = np.empty((B, stop - start, 4)) if record == "trace" else none
-            K.run_batch(self._JT, x, pats, _owned(idx[:, s0:s1], np.int64), scale,
-                        steps_per_segment, iT, alpha, pred_bias, U, orders, bool(stochastic),
-                        sequential,
-                        st, mn, tr)
+            with _rng.locked(self._rngs) if draw else contextlib.nullcontext():
+                K.run_batch(self._JT, x, pats, _owned(idx[:, s0:s1], np.int64), scale,
+                            steps_per_segment, iT, alpha, pred_bias, U, rng_fn, rng_state, orders,
+                            bool(stochastic), sequential, st, mn, tr)
             if record == "states":
                 out["states"][:, start:stop] = st
             elif record == "means":
@@ -480,24 +466,21 @@ class AttractorBatch:
         U_all = self._check_uniforms(uniforms, steps) if stochastic else None
         states = np.empty((steps, n))
         x = self._state[0]
-        chunk = max(1, _UNIFORM_BUDGET // n)
-        bounds = range(0, steps, chunk)
+        chunk = max(1, _CHUNK_BUDGET // n)
+        draw = stochastic and U_all is None
+        rng_fn, rng_state = _rng.addresses(self._rngs) if draw else (np.zeros(1, np.int64),) * 2
+        starts = range(0, steps, chunk)
         if progress:
             from tqdm.auto import tqdm
 
-            bounds = tqdm(bounds, desc="simulating", unit="chunk", leave=False)
-        for start in bounds:
+            starts = tqdm(starts, desc="simulating", unit="chunk", leave=False)
+        for start in starts:
             stop = min(steps, start + chunk)
-            if not stochastic:
-                U = np.zeros((1, 1))
-            elif U_all is not None:
-                U = _owned(U_all[0, start:stop])
-            else:
-                U = self._rngs[0].random((stop - start, n))
-            out = np.empty((stop - start, n))
-            K.run_large(self._JT[0], x, _owned(bias), stop - start, iT, alpha, U, bool(stochastic),
-                        max(1, numba.get_num_threads()), out)
-            states[start:stop] = out
+            U = _owned(U_all[0, start:stop]) if U_all is not None else np.zeros((0, 0))
+            with _rng.locked(self._rngs) if draw else contextlib.nullcontext():
+                K.run_large(self._JT[0], x, _owned(bias), stop - start, iT, alpha, U, rng_fn[0],
+                            rng_state[0], bool(stochastic), max(1, numba.get_num_threads()),
+                            states[start:stop])
         return states[None]
 
     def _pattern_order(self, n_patterns, epochs, order):

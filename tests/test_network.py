@@ -615,7 +615,7 @@ def _everything(schedule):
 @pytest.mark.parametrize("budget", [1, 2 * 7 * 3 * 2])   # 1 segment per chunk; 2 (uneven tail)
 def test_chunking_does_not_change_results(monkeypatch, schedule, budget):
     default = _everything(schedule)
-    monkeypatch.setattr(network, "_UNIFORM_BUDGET", budget)
+    monkeypatch.setattr(network, "_CHUNK_BUDGET", budget)
     tiny = _everything(schedule)
     for field in ("pattern_index", "vfe", "complexity", "accuracy", "weight_change"):
         assert_array_equal(getattr(default[0], field), getattr(tiny[0], field), err_msg=field)

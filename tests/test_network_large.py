@@ -39,3 +39,17 @@ def test_large_run_same_seed_same_numbers():
     b = AttractorNetwork(N, rng=9, coupling=J0).run(np.ones(N), 3, learning_rate=0.001)
     c = AttractorNetwork(N, rng=10, coupling=J0).run(np.ones(N), 3, learning_rate=0.001)
     assert np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+def test_large_run_draws_the_generators_numbers():
+    """Without uniforms the column-parallel kernel draws from the network's generator, exactly
+    what ``rng.random((steps, n))`` returns."""
+    J0 = _coupling(5)
+    bias = np.random.default_rng(6).normal(0, 1, N)
+    drawn = AttractorNetwork(N, rng=11, coupling=J0)
+    s_drawn = drawn.run(bias, 5, learning_rate=0.001, inverse_temperature=0.5)
+    U = np.random.default_rng(11).random((5, N))
+    given = AttractorNetwork(N, rng=0, coupling=J0)
+    s_given = given.run(bias, 5, learning_rate=0.001, inverse_temperature=0.5, uniforms=U)
+    assert np.array_equal(s_drawn, s_given)
+    assert np.array_equal(drawn.J, given.J)
