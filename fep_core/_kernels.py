@@ -74,7 +74,7 @@ def _sweep(JT, x, c, h, lo, hi):
     ``J_ij += c_i x_j`` (i != j), then ``h_i = sum_j J_ij x_j`` with the updated ``J``, summed
     over ``j`` in order. The diagonal is set to exactly 0 before it is used. Four rows of ``JT``
     per pass, as in :func:`_field`: per element this stores ``h`` a quarter as often, which
-    halves the time of a step (stores are the bottleneck).
+    halves the time of the sweep (stores are its bottleneck).
     """
     n = x.shape[0]
     m = hi - lo
