@@ -30,7 +30,7 @@ from ._numerics import langevin as _L
 from ._numerics import langevin_given_exp as _Le
 from ._numerics import ppf as _ppf
 from ._numerics import vexp_neg, vlog_unit
-from ._rng import next_double as _next_double
+from ._rng import draw as _draw
 
 # ---------------------------------------------------------------------------------------------
 # Sweep primitives (shared by every kernel so that all of them round identically)
@@ -280,8 +280,7 @@ def _run_network(JT, x, patterns, seg_index, scale, steps_per_segment, iT, alpha
                 means[s, i] = 0.0
         for _ in range(steps_per_segment):
             if draw:
-                for i in range(n):
-                    u[i] = _next_double(rng_fn, rng_state)
+                _draw(rng_fn, rng_state, u)
                 ut = u
             else:
                 ut = uniforms[t] if stochastic else bias
@@ -356,8 +355,7 @@ def run_large(JT, x, bias, steps, iT, alpha, uniforms, rng_fn, rng_state, stocha
         _field(JT, x, h, bounds[q], bounds[q + 1])
     for t in range(steps):
         if draw:
-            for i in range(n):
-                u[i] = _next_double(rng_fn, rng_state)
+            _draw(rng_fn, rng_state, u)
             ut = u
         else:
             ut = uniforms[t] if stochastic else bias

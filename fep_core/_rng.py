@@ -20,7 +20,7 @@ import ctypes
 
 import numpy as np
 from llvmlite import ir
-from numba import types
+from numba import njit, types
 from numba.extending import intrinsic
 
 
@@ -38,6 +38,13 @@ def next_double(typingctx, fn, state):
         return builder.call(func, [builder.inttoptr(args[1], voidp)])
 
     return types.float64(fn, state), codegen
+
+
+@njit(cache=True)
+def draw(fn, state, out):
+    """``out[:] = rng.random(out.size)``, for the bit generator at ``(fn, state)``."""
+    for i in range(out.shape[0]):
+        out[i] = next_double(fn, state)
 
 
 def addresses(rngs):

@@ -164,8 +164,9 @@ def memory_and_large_networks(sizes=(1024, 2048, 4096), mbytes=512, repeats=7):
             rate = nbytes * steps[n] / (time.perf_counter() - t0)
             rates[n].append(rate)
             ratios[n].append(rate / bw)
-    med = lambda v: float(np.median(v))
-    return med(bws), {n: med(v) for n, v in rates.items()}, {n: med(v) for n, v in ratios.items()}
+    rates = {n: float(np.median(v)) for n, v in rates.items()}
+    ratios = {n: float(np.median(v)) for n, v in ratios.items()}
+    return float(np.median(bws)), rates, ratios
 
 
 def sim2_times():

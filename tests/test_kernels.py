@@ -220,6 +220,16 @@ def test_kernels_draw_exactly_what_the_generators_would_return(schedule):
     assert [g.random() for g in drawn._rngs] == [g.random() for g in copies]
 
 
+@pytest.mark.parametrize("bit_generator", BIT_GENERATORS)
+def test_compiled_draw_is_generator_random(bit_generator):
+    g, copy = np.random.Generator(bit_generator(3)), np.random.Generator(bit_generator(3))
+    fn, state = _rng.addresses([g])
+    out = np.empty(1001)
+    _rng.draw(fn[0], state[0], out)
+    assert_array_equal(out, copy.random(1001))
+    assert g.random() == copy.random()
+
+
 def test_networks_may_not_share_a_generator():
     g = np.random.default_rng(3)
     with pytest.raises(ValueError, match="rng"):
