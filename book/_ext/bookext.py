@@ -16,14 +16,32 @@
 3. Puts one line under the title of every notebook page naming the command that opens that
    notebook live in JupyterLab (the static page cannot run its sliders).
 
+4. Bounds the build's stalls (issue 10). Measured with ``tools/notebook_soak.py``: about one
+   notebook execution in thirty (ipykernel 7.4.0 and 6.31.0 alike) stalled with the kernel idle
+   and the build waiting, for exactly the per-cell timeout, after which it went on normally.
+   That is the signature of a wake-up missed by the asyncio client (pyzmq's asyncio poll only
+   re-checks its socket when its timeout expires; nbclient waits for a cell's reply with one
+   poll as long as the cell's whole timeout). The client therefore polls in slices of
+   ``POLL_SLICE_S`` seconds: a missed wake-up then costs at most a slice.
+
+5. Executes a notebook once more when one of its cells exceeds the per-cell timeout
+   (``execute.timeout`` in ``_config.yml``), in a fresh kernel. The retry is logged
+   (``NOTEBOOK RETRY: ...``); a second timeout fails the build as before.
+
 It lives in ``book/_ext/``; the browser test (tests/test_browser.py) checks the pages it shapes.
 """
 from __future__ import annotations
 
+import copy
 import os
+import time
 from pathlib import Path
+from queue import Empty
 
 from docutils import nodes
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
 
 BACKEND = "module://matplotlib_inline.backend_inline"
 FIGURE_DPI = 100
@@ -67,7 +85,81 @@ def _always_reread_notebooks(app, env, added, changed, removed):
             if doc not in added and Path(env.doc2path(doc)).suffix == ".ipynb"]
 
 
+POLL_SLICE_S = 0.5
+
+
+def sliced_get_msg(original):
+    """``AsyncZMQSocketChannel.get_msg`` that waits for a message in polls of at most
+    ``POLL_SLICE_S`` seconds, with the same contract (the message, or ``Empty`` once ``timeout``
+    seconds have passed; ``timeout=None`` waits for ever).
+
+    Every poll that ends re-checks the socket, so a wake-up missed by the event loop delays a
+    message by at most one slice instead of until the caller's timeout.
+    """
+    async def get_msg(self, timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            wait = POLL_SLICE_S
+            if deadline is not None:
+                wait = max(0.0, min(wait, deadline - time.monotonic()))
+            if await self.socket.poll(int(wait * 1000)):
+                return await self._recv()
+            if deadline is not None and time.monotonic() >= deadline:
+                raise Empty
+
+    get_msg.original = original
+    return get_msg
+
+
+def install_sliced_poll() -> None:
+    """Patch jupyter_client's asyncio channel (used by nbclient, hence by myst-nb) in place."""
+    from jupyter_client.channels import AsyncZMQSocketChannel
+
+    current = AsyncZMQSocketChannel.get_msg
+    if not hasattr(current, "original"):
+        AsyncZMQSocketChannel.get_msg = sliced_get_msg(current)
+
+
+def retry_on_timeout(execute, log=logger.info):
+    """Wrap jupyter-cache's ``single_nb_execution`` so that a notebook whose cell timed out is
+    executed once more, from its unexecuted state, in a fresh kernel.
+
+    ``execute(nb, cwd=..., ...)`` executes ``nb`` in place and returns a result whose ``err`` is
+    the exception of a failed run (``CellTimeoutError`` for a timeout) or None.
+    """
+    from nbclient.exceptions import CellTimeoutError
+
+    def execute_with_retry(nb, *args, **kwargs):
+        pristine = copy.deepcopy(nb)      # the first run writes outputs into nb
+        result = execute(nb, *args, **kwargs)
+        if not isinstance(result.err, CellTimeoutError):
+            return result
+        first_line = str(result.err).strip().splitlines()[0] if str(result.err).strip() else ""
+        log(f"NOTEBOOK RETRY: a cell timed out ({first_line}); executing the notebook once "
+            "more in a fresh kernel")
+        nb.clear()
+        nb.update(pristine)
+        return execute(nb, *args, **kwargs)
+
+    execute_with_retry.wrapped = execute
+    return execute_with_retry
+
+
+def _install_retry() -> None:
+    from myst_nb.core.execute import direct
+
+    current = getattr(direct, "single_nb_execution", None)
+    if current is None:
+        # A myst-nb upgrade moved the call: fail loudly rather than build without the retry.
+        raise RuntimeError("bookext: myst_nb.core.execute.direct.single_nb_execution not found; "
+                           "update the notebook retry for this myst-nb version")
+    if not hasattr(current, "wrapped"):
+        direct.single_nb_execution = retry_on_timeout(current)
+
+
 def setup(app):
+    install_sliced_poll()
+    _install_retry()
     # builder-inited runs before any document is read, hence before any notebook is executed.
     app.connect("builder-inited", _pin_matplotlib)
     app.connect("env-get-outdated", _always_reread_notebooks)
