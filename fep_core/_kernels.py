@@ -11,9 +11,11 @@ Layout: the kernels hold ``JT = J.T`` (row ``j`` of ``JT`` is column ``j`` of ``
 ``h = sum_j x_j JT[j]`` is a sequence of AXPYs, which vectorise across ``i`` while each ``h_i`` is
 still summed over ``j`` in a fixed order (no reassociation, bitwise reproducible). Step 3 and the
 next step's step 1 both use the new state, so they are fused into one sweep over ``JT``
-(``_sweep``): one read and one write of J per step. ``h`` at the start of a call is recomputed
-with the same order, so results do not depend on how a long run is split into calls, and the
-batched, single-network and column-parallel kernels agree bit for bit.
+(``_sweep``): one read and one write of J per step. ``h`` is carried from one call to the next
+(or, at the first call, computed with the same order as a sweep computes it), so results do not
+depend on how a long run is split into calls, and the batched, single-network and
+column-parallel kernels agree bit for bit. The drivers in :mod:`fep_core.network` split long
+runs (and relaxations) into calls of a fraction of a second, so that Ctrl-C is seen promptly.
 
 The uniforms of stochastic inference are drawn inside the kernels, each network from its own
 numpy generator (:mod:`fep_core._rng`), or taken from an array the caller supplies.
@@ -183,12 +185,8 @@ def _infer(bias, h, u, iT, alpha, pred_bias, stochastic, x, c, buf, ibuf):
 
 
 @njit(cache=True, error_model="numpy")
-def _macro_vfe(JT, x, bias, h, lq, tmp, out):
-    """Macro-scale VFE of the reference code at state ``x`` with ``h = J x``.
-
-    ``bq = b + h``; complexity ``sum_i KL[CB(bq_i) || CB(b_i)]``; accuracy
-    ``b . L(bq) + L(bq)^T J L(bq)``; writes (vfe, complexity, accuracy) into ``out``.
-    """
+def _vfe_head(x, bias, h, lq):
+    """First pass of :func:`_macro_vfe`: ``lq = L(b + h)``; returns (complexity, b . lq)."""
     n = x.shape[0]
     comp = 0.0
     acc = 0.0
@@ -197,12 +195,29 @@ def _macro_vfe(JT, x, bias, h, lq, tmp, out):
         comp += _kl(bq, bias[i])
         lq[i] = _L(bq)
         acc += bias[i] * lq[i]
-    _field(JT, lq, tmp, 0, n)
-    for i in range(n):
+    return comp, acc
+
+
+@njit(cache=True, error_model="numpy")
+def _vfe_tail(lq, tmp, comp, acc, out):
+    """Last pass of :func:`_macro_vfe`, given ``tmp = J lq``: writes (vfe, complexity, accuracy)."""
+    for i in range(lq.shape[0]):
         acc += lq[i] * tmp[i]
     out[0] = comp - acc
     out[1] = comp
     out[2] = acc
+
+
+@njit(cache=True, error_model="numpy")
+def _macro_vfe(JT, x, bias, h, lq, tmp, out):
+    """Macro-scale VFE of the reference code at state ``x`` with ``h = J x``.
+
+    ``bq = b + h``; complexity ``sum_i KL[CB(bq_i) || CB(b_i)]``; accuracy
+    ``b . L(bq) + L(bq)^T J L(bq)``; writes (vfe, complexity, accuracy) into ``out``.
+    """
+    comp, acc = _vfe_head(x, bias, h, lq)
+    _field(JT, lq, tmp, 0, x.shape[0])
+    _vfe_tail(lq, tmp, comp, acc, out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -239,25 +254,43 @@ def _weight_change(c, x):
 
 
 @njit(cache=True, error_model="numpy")
-def _run_network(JT, x, patterns, seg_index, scale, steps_per_segment, iT, alpha, pred_bias,
-                 uniforms, rng_fn, rng_state, orders, stochastic, sequential, states, means,
-                 trace):
-    """Run ``len(seg_index)`` segments of ``steps_per_segment`` steps in place.
+def _segment_start(s, k, patterns, seg_index, scale, bias, means):
+    """At step ``k`` of segment ``s`` of a call: set the bias (the call's first step or a
+    segment's first step) and, at a segment's first step, zero its mean."""
+    n = bias.shape[0]
+    p = patterns[seg_index[s]]
+    for i in range(n):
+        bias[i] = scale * p[i]
+    if k == 0 and means.shape[0] > 0:
+        for i in range(n):
+            means[s, i] = 0.0
 
-    Uniforms for stochastic inference: ``uniforms[t]`` (steps, n), or, if ``rng_fn`` is not 0,
+
+@njit(cache=True, error_model="numpy")
+def _run_network(JT, x, h, fresh, patterns, seg_index, scale, steps_per_segment, first, nsteps,
+                 iT, alpha, pred_bias, uniforms, rng_fn, rng_state, orders, stochastic,
+                 sequential, states, means, trace):
+    """Run ``nsteps`` steps in place, starting at step ``first`` of segment ``seg_index[0]``.
+
+    A run of segments of ``steps_per_segment`` steps, split into calls anywhere: segment ``s`` of
+    this call (``seg_index[s]``) uses bias ``scale * patterns[seg_index[s]]``. ``h`` (n,) holds
+    ``J x`` between calls (synchronous schedule); with ``fresh`` it is computed first.
+
+    Uniforms for stochastic inference: ``uniforms[t]`` (nsteps, n), or, if ``rng_fn`` is not 0,
     n numbers per step drawn in node order from the bit generator at ``(rng_fn, rng_state)``
     (see :mod:`fep_core._rng`).
 
-    Segment ``s`` uses bias ``scale * patterns[seg_index[s]]``. Synchronous schedule by default;
-    ``sequential`` updates node ``orders[t, k]`` k-th within step ``t`` from the current states
-    of all others (random-scan Gibbs), and learns after the sweep with, for each node, the field
-    it saw (without bias) as prediction and the swept state as presynaptic factor.
-    Optional outputs (size-0 arrays switch them off): ``states`` (steps, n) every state;
-    ``means`` (segments, n) mean state per segment; ``trace`` (steps, 4) macro VFE, complexity,
-    accuracy and ||dJ||_F per step.
+    Synchronous schedule by default; ``sequential`` updates node ``orders[t, k]`` k-th within
+    step ``t`` from the current states of all others (random-scan Gibbs), and learns after the
+    sweep with, for each node, the field it saw (without bias) as prediction and the swept state
+    as presynaptic factor.
+    Optional outputs (size-0 arrays switch them off), indexed from this call's first step and
+    segment: ``states`` (nsteps, n) every state; ``means`` (segments, n) mean state per segment
+    (a segment continued from the previous call (``first > 0``) adds to the partial sum passed
+    in ``means[0]``; one left incomplete keeps its partial sum, not yet divided); ``trace``
+    (nsteps, 4) macro VFE, complexity, accuracy and ||dJ||_F per step.
     """
     n = x.shape[0]
-    h = np.empty(n)
     c = np.zeros(n)
     bias = np.empty(n)
     lq = np.empty(n)
@@ -268,98 +301,108 @@ def _run_network(JT, x, patterns, seg_index, scale, steps_per_segment, iT, alpha
     u = np.empty(n)
     draw = stochastic and rng_fn != 0
     learn = alpha > 0.0
-    if not sequential:
+    if fresh and not sequential:
         _field(JT, x, h, 0, n)
-    t = 0
-    for s in range(seg_index.shape[0]):
-        p = patterns[seg_index[s]]
-        for i in range(n):
-            bias[i] = scale * p[i]
-        if means.shape[0] > 0:
-            for i in range(n):
-                means[s, i] = 0.0
-        for _ in range(steps_per_segment):
-            if draw:
-                _draw(rng_fn, rng_state, u)
-                ut = u
+    s = 0
+    k = first
+    for t in range(nsteps):
+        if t == 0 or k == 0:
+            _segment_start(s, k, patterns, seg_index, scale, bias, means)
+        if draw:
+            _draw(rng_fn, rng_state, u)
+            ut = u
+        else:
+            ut = uniforms[t] if stochastic else bias
+        if sequential:
+            for q in range(n):
+                i = orders[t, q]
+                hi = 0.0
+                for j in range(n):
+                    hi += x[j] * JT[j, i]
+                h[i] = hi
+                theta = iT * (bias[i] + hi)
+                x[i] = _ppf(ut[i], theta) if stochastic else _L(theta)
+            if learn:
+                for i in range(n):
+                    c[i] = alpha * (x[i] - _L(h[i] + pred_bias * bias[i]))
+                _sweep(JT, x, c, h, 0, n)
             else:
-                ut = uniforms[t] if stochastic else bias
-            if sequential:
-                for k in range(n):
-                    i = orders[t, k]
-                    hi = 0.0
-                    for j in range(n):
-                        hi += x[j] * JT[j, i]
-                    h[i] = hi
-                    theta = iT * (bias[i] + hi)
-                    x[i] = _ppf(ut[i], theta) if stochastic else _L(theta)
-                if learn:
-                    for i in range(n):
-                        c[i] = alpha * (x[i] - _L(h[i] + pred_bias * bias[i]))
-                    _sweep(JT, x, c, h, 0, n)
-                else:
-                    _field(JT, x, h, 0, n)
+                _field(JT, x, h, 0, n)
+        else:
+            _infer(bias, h, ut, iT, alpha, pred_bias, stochastic, x, c, buf, ibuf)
+            if learn:
+                _sweep(JT, x, c, h, 0, n)
             else:
-                _infer(bias, h, ut, iT, alpha, pred_bias, stochastic, x, c, buf, ibuf)
-                if learn:
-                    _sweep(JT, x, c, h, 0, n)
-                else:
-                    _field(JT, x, h, 0, n)
-            dj = _weight_change(c, x) if (learn and trace.shape[0] > 0) else 0.0
-            _record(t, s, x, bias, JT, h, lq, tmp, vfe, dj, states, means, trace)
-            t += 1
-        if means.shape[0] > 0:
-            for i in range(n):
-                means[s, i] /= steps_per_segment
+                _field(JT, x, h, 0, n)
+        dj = _weight_change(c, x) if (learn and trace.shape[0] > 0) else 0.0
+        _record(t, s, x, bias, JT, h, lq, tmp, vfe, dj, states, means, trace)
+        k += 1
+        if k == steps_per_segment:
+            if means.shape[0] > 0:
+                for i in range(n):
+                    means[s, i] /= steps_per_segment
+            k = 0
+            s += 1
 
 
 @njit(parallel=True, nogil=True, cache=True, error_model="numpy")
-def run_batch(JT, x, patterns, seg_index, scale, steps_per_segment, iT, alpha, pred_bias, uniforms,
-              rng_fn, rng_state, orders, stochastic, sequential, states, means, trace):
+def run_batch(JT, x, h, fresh, patterns, seg_index, scale, steps_per_segment, first, nsteps, iT,
+              alpha, pred_bias, uniforms, rng_fn, rng_state, orders, stochastic, sequential,
+              states, means, trace):
     """Batched driver: network ``k`` runs on its own slice of every array (parallel over k).
 
-    Shapes: JT (B, n, n) transposed couplings; x (B, n); patterns (Bp, P, n) with Bp in {1, B};
-    seg_index (B, S); scale, iT, alpha (B,); pred_bias 0.0 (code) or 1.0 (paper); uniforms
-    (B, S*K, n), or (B, 0, 0) with rng_fn, rng_state (B,) bit-generator addresses (all 0: use
-    ``uniforms``); orders (B, S*K, n) or
-    (B, 0, 0); states (B, S*K, n) or (B, 0, 0); means (B, S, n) or (B, 0, 0); trace
-    (B, S*K, 4) or (B, 0, 0).
+    Shapes: JT (B, n, n) transposed couplings; x, h (B, n); patterns (Bp, P, n) with Bp in
+    {1, B}; seg_index (B, S) (the segments this call touches); scale, iT, alpha (B,); pred_bias
+    0.0 (code) or 1.0 (paper); uniforms (B, nsteps, n), or (B, 0, 0) with rng_fn, rng_state (B,)
+    bit-generator addresses (all 0: use ``uniforms``); orders (B, nsteps, n) or (B, 0, 0);
+    states (B, nsteps, n) or (B, 0, 0); means (B, S, n) or (B, 0, 0); trace (B, nsteps, 4) or
+    (B, 0, 0). ``fresh``, ``first``, ``nsteps``: see :func:`_run_network`.
     """
     B = x.shape[0]
     shared = patterns.shape[0] == 1
     for k in prange(B):
         pk = patterns[0] if shared else patterns[k]
-        _run_network(JT[k], x[k], pk, seg_index[k], scale[k], steps_per_segment, iT[k], alpha[k],
-                     pred_bias, uniforms[k], rng_fn[k], rng_state[k], orders[k], stochastic,
-                     sequential, states[k], means[k], trace[k])
+        _run_network(JT[k], x[k], h[k], fresh, pk, seg_index[k], scale[k], steps_per_segment,
+                     first, nsteps, iT[k], alpha[k], pred_bias, uniforms[k], rng_fn[k],
+                     rng_state[k], orders[k], stochastic, sequential, states[k], means[k],
+                     trace[k])
 
 
 @njit(parallel=True, nogil=True, cache=True, error_model="numpy")
-def run_large(JT, x, bias, steps, iT, alpha, uniforms, rng_fn, rng_state, stochastic, n_chunks,
-              states):
+def run_large_segments(JT, x, h, fresh, patterns, seg_index, scale, steps_per_segment, first,
+                       nsteps, iT, alpha, pred_bias, uniforms, rng_fn, rng_state, stochastic,
+                       n_chunks, states, means, trace):
     """One large network, synchronous schedule, the nodes split into ``n_chunks`` column blocks
     swept in parallel. For n in the thousands a step is bound by memory bandwidth (J is read and
     written once per step); the arithmetic per element is that of ``_run_network``, so the
-    results are identical to it. ``states`` (steps, n) records every state (size 0: off).
-    Uniforms as in ``_run_network``: ``uniforms`` (steps, n), or drawn if ``rng_fn`` is not 0."""
+    results are identical to it. Arguments as for :func:`_run_network` (JT (n, n), x, h (n,),
+    patterns (P, n), seg_index (S,)); the trace's sweep over J is column-parallel too."""
     n = x.shape[0]
-    h = np.empty(n)
     c = np.zeros(n)
+    bias = np.empty(n)
+    lq = np.empty(n)
+    tmp = np.empty(n)
+    vfe = np.empty(3)
     bounds = np.linspace(0, n, n_chunks + 1).astype(np.int64)
     buf = np.empty(9 * n)
     ibuf = np.empty(2 * n, np.int64)
     u = np.empty(n)
     draw = stochastic and rng_fn != 0
     learn = alpha > 0.0
-    for q in prange(n_chunks):
-        _field(JT, x, h, bounds[q], bounds[q + 1])
-    for t in range(steps):
+    if fresh:
+        for q in prange(n_chunks):
+            _field(JT, x, h, bounds[q], bounds[q + 1])
+    s = 0
+    k = first
+    for t in range(nsteps):
+        if t == 0 or k == 0:
+            _segment_start(s, k, patterns, seg_index, scale, bias, means)
         if draw:
             _draw(rng_fn, rng_state, u)
             ut = u
         else:
             ut = uniforms[t] if stochastic else bias
-        _infer(bias, h, ut, iT, alpha, 0.0, stochastic, x, c, buf, ibuf)
+        _infer(bias, h, ut, iT, alpha, pred_bias, stochastic, x, c, buf, ibuf)
         if learn:
             for q in prange(n_chunks):
                 _sweep(JT, x, c, h, bounds[q], bounds[q + 1])
@@ -367,38 +410,74 @@ def run_large(JT, x, bias, steps, iT, alpha, uniforms, rng_fn, rng_state, stocha
             for q in prange(n_chunks):
                 _field(JT, x, h, bounds[q], bounds[q + 1])
         if states.shape[0] > 0:
-            states[t] = x
+            for i in range(n):
+                states[t, i] = x[i]
+        if means.shape[0] > 0:
+            for i in range(n):
+                means[s, i] += x[i]
+        if trace.shape[0] > 0:            # _record's macro VFE, its sweep split over columns
+            comp, acc = _vfe_head(x, bias, h, lq)
+            for q in prange(n_chunks):
+                _field(JT, lq, tmp, bounds[q], bounds[q + 1])
+            _vfe_tail(lq, tmp, comp, acc, vfe)
+            trace[t, 0] = vfe[0]
+            trace[t, 1] = vfe[1]
+            trace[t, 2] = vfe[2]
+            trace[t, 3] = _weight_change(c, x) if learn else 0.0
+        k += 1
+        if k == steps_per_segment:
+            if means.shape[0] > 0:
+                for i in range(n):
+                    means[s, i] /= steps_per_segment
+            k = 0
+            s += 1
+
+
+def run_large(JT, x, bias, steps, iT, alpha, uniforms, rng_fn, rng_state, stochastic, n_chunks,
+              states):
+    """``steps`` steps of one large network with a constant bias, learning if ``alpha > 0``:
+    :func:`run_large_segments` with one segment (kept for callers of the earlier interface).
+    Uniforms (steps, n) or (0, 0); states (steps, n) records every state (size 0: off)."""
+    none = np.zeros((0, 0))
+    run_large_segments(JT, x, np.empty(x.shape[0]), True, bias.reshape(1, -1),
+                       np.zeros(1, np.int64), 1.0, steps, 0, steps, iT, alpha, 0.0, uniforms,
+                       rng_fn, rng_state, stochastic, n_chunks, states, none, none)
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def relax_batch(JT, starts, bias, iT, tol, max_steps, out, steps, converged):
-    """Deterministic synchronous iteration ``x <- L(iT (b + J x))`` to a fixed point.
+def relax_batch(JT, x, bias, iT, tol, chunk, max_steps, steps, converged):
+    """Deterministic synchronous iteration ``x <- L(iT (b + J x))`` to a fixed point, in place
+    and resumable: every job (k, m) that has not converged and has taken fewer than
+    ``max_steps`` steps takes up to ``chunk`` more.
 
-    JT (B, n, n); starts (B, M, n); bias (B, n); iT (B,). Converged when the largest change of
-    a state is <= ``tol``. Writes out (B, M, n), steps (B, M), converged (B, M).
+    JT (B, n, n); x (B, M, n) (start with the initial states); bias (B, n); iT (B,); steps
+    (B, M) int (start with 0), converged (B, M) bool (start with False). Converged when the
+    largest change of a state is <= ``tol``; ``steps`` counts the iterations taken.
     """
-    B, M, n = starts.shape
+    B, M, n = x.shape
     for job in prange(B * M):
         k = job // M
         m = job % M
-        x = starts[k, m].copy()
+        if converged[k, m] or steps[k, m] >= max_steps:
+            continue
+        xs = x[k, m]
         h = np.empty(n)
-        steps[k, m] = max_steps
-        converged[k, m] = False
-        for it in range(max_steps):
-            _field(JT[k], x, h, 0, n)
+        it = steps[k, m]
+        stop = min(max_steps, it + chunk)
+        while it < stop:
+            _field(JT[k], xs, h, 0, n)
             delta = 0.0
             for i in range(n):
                 xi = _L(iT[k] * (bias[k, i] + h[i]))
-                d = abs(xi - x[i])
+                d = abs(xi - xs[i])
                 if d > delta:
                     delta = d
-                x[i] = xi
+                xs[i] = xi
+            it += 1
             if delta <= tol:
-                steps[k, m] = it + 1
                 converged[k, m] = True
                 break
-        out[k, m] = x
+        steps[k, m] = it
 
 
 @njit(cache=True, error_model="numpy")

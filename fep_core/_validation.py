@@ -70,9 +70,44 @@ def count(value, name: str, *, minimum: int = 1) -> int:
     return value
 
 
-def choice(value, name: str, options) -> str:
-    """Check that ``value`` is one of ``options``."""
-    if value not in options:
-        names = sorted(repr(o) for o in options)
-        raise ValueError(f"{name} must be one of {', '.join(names)}, got {value!r}")
-    return value
+def flag(value, name: str) -> bool:
+    """Check a boolean flag: ``True``/``False`` (or a NumPy bool); anything else is a TypeError
+    naming the argument (a truthy 1, "yes" or array is refused rather than guessed at)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+    return bool(value)
+
+
+def choice(value, name: str, options):
+    """Check that ``value`` is one of ``options`` (hashable scalars such as strings, or None).
+
+    Only a hashable scalar equal to an option is accepted; anything else -- a list, an array, a
+    value of another type -- raises ``TypeError`` (wrong type) or ``ValueError`` (unknown option)
+    naming the argument. The option itself is returned.
+    """
+    names = ", ".join(sorted(repr(o) for o in options))
+    kinds = tuple({type(o) for o in options})
+    if value is None:
+        if None in options:
+            return None
+        raise TypeError(f"{name} must be one of {names}, got None")
+    if not isinstance(value, kinds) or (isinstance(value, (bool, np.bool_)) and bool not in kinds):
+        raise TypeError(f"{name} must be one of {names}, got {type(value).__name__}")
+    for option in options:
+        if option is not None and isinstance(value, type(option)) and option == value:
+            return option
+    raise ValueError(f"{name} must be one of {names}, got {value!r}")
+
+
+def paired_vectors(a: np.ndarray, b: np.ndarray, names=("a", "b")) -> None:
+    """Check two arrays of vectors (..., n) for an elementwise pairing: the same ``n`` and
+    leading (batch) axes that broadcast together; errors name both arguments."""
+    name_a, name_b = names
+    if a.shape[-1] != b.shape[-1]:
+        raise ValueError(f"{name_a} and {name_b} must have the same length along the last axis, "
+                         f"got shapes {a.shape} and {b.shape}")
+    try:
+        np.broadcast_shapes(a.shape[:-1], b.shape[:-1])
+    except ValueError:
+        raise ValueError(f"the leading (batch) axes of {name_a} and {name_b} must broadcast "
+                         f"together, got shapes {a.shape} and {b.shape}") from None

@@ -4,7 +4,9 @@ Density ``p(x | b) = b exp(b x) / (2 sinh b)`` (uniform, 1/2, at ``b = 0``), the
 node's state in the attractor network (Spisak & Friston 2025, section 1 of the spec). All
 functions broadcast over NumPy arrays, return float64, and are accurate to about 1e-13 relative
 for every finite input (``b = 0``, ``|b| = 1e-300 ... 1e300``); the numerically delicate work is
-in :mod:`fep_core._numerics`. Non-finite input raises ``ValueError`` naming the argument.
+in :mod:`fep_core._numerics`. Non-finite input raises ``ValueError`` naming the argument, and so
+do two arguments whose shapes do not broadcast (checked before anything is computed). Empty
+arrays are valid input and give empty results (e.g. ``kl([], 0.5)`` is an empty array).
 
 =====================  ===========================================================
 ``langevin(b)``         mean ``L(b) = coth b - 1/b``
@@ -19,6 +21,8 @@ in :mod:`fep_core._numerics`. Non-finite input raises ``ValueError`` naming the 
 =====================  ===========================================================
 """
 from __future__ import annotations
+
+import numbers
 
 import numpy as np
 from numba import vectorize
@@ -82,6 +86,18 @@ def _result(out):
     """Return a Python float for scalar results, an array otherwise."""
     out = np.asarray(out)
     return float(out) if out.ndim == 0 else out
+
+
+def _broadcast(first, first_name, second, second_name):
+    """Check that the two array arguments broadcast against each other (ValueError naming both
+    otherwise, before any work); return them unchanged."""
+    try:
+        np.broadcast_shapes(first.shape, second.shape)
+    except ValueError:
+        raise ValueError(f"{first_name} and {second_name} must broadcast against each other, got "
+                         f"shapes {first.shape} ({first_name}) and {second.shape} ({second_name})"
+                         ) from None
+    return first, second
 
 
 def _unit_interval(value, name, *, closed=True):
@@ -157,22 +173,22 @@ def kl(bq, bp):
     Broadcasts ``bq`` against ``bp``. Accurate also for nearly equal arguments, where the
     closed form cancels (see :func:`fep_core._numerics.kl`).
     """
-    return _result(_kl(finite_array(bq, "bq"), finite_array(bp, "bp")))
+    return _result(_kl(*_broadcast(finite_array(bq, "bq"), "bq", finite_array(bp, "bp"), "bp")))
 
 
 def log_pdf(x, b):
     """Log density of CB(b) at ``x`` in [-1, 1] (broadcast)."""
-    return _result(_log_pdf(_unit_interval(x, "x"), finite_array(b, "b")))
+    return _result(_log_pdf(*_broadcast(_unit_interval(x, "x"), "x", finite_array(b, "b"), "b")))
 
 
 def pdf(x, b):
     """Density ``b exp(b x) / (2 sinh b)`` of CB(b) at ``x`` in [-1, 1] (broadcast)."""
-    return _result(np.exp(_log_pdf(_unit_interval(x, "x"), finite_array(b, "b"))))
+    return _result(np.exp(_log_pdf(*_broadcast(_unit_interval(x, "x"), "x", finite_array(b, "b"), "b"))))
 
 
 def cdf(x, b):
     """Distribution function ``P(X <= x)`` of CB(b) for ``x`` in [-1, 1] (broadcast)."""
-    return _result(_cdf(_unit_interval(x, "x"), finite_array(b, "b")))
+    return _result(_cdf(*_broadcast(_unit_interval(x, "x"), "x", finite_array(b, "b"), "b")))
 
 
 def ppf(u, b):
@@ -180,7 +196,7 @@ def ppf(u, b):
     u = finite_array(u, "u")
     if np.any((u < 0.0) | (u > 1.0)):
         raise ValueError("u must lie in [0, 1]")
-    return _result(_ppf(u, finite_array(b, "b")))
+    return _result(_ppf(*_broadcast(u, "u", finite_array(b, "b"), "b")))
 
 
 def sample(b, *, rng, size=None):
@@ -193,7 +209,8 @@ def sample(b, *, rng, size=None):
     rng : int or numpy.random.Generator
         Seed or generator; the same seed gives identical samples.
     size : int or tuple of int, optional
-        Output shape; must broadcast with ``b``. Defaults to ``b``'s shape.
+        Output shape (non-negative integers); must broadcast with ``b``'s shape, and the samples
+        have the broadcast shape. Defaults to ``b``'s shape.
 
     Returns
     -------
@@ -202,7 +219,32 @@ def sample(b, *, rng, size=None):
     """
     b = finite_array(b, "b")
     gen = as_generator(rng)
-    shape = b.shape if size is None else np.broadcast_shapes(b.shape, np.atleast_1d(size).tolist()
-                                                             if not isinstance(size, int) else (size,))
+    shape = b.shape
+    if size is not None:
+        dims = _size(size)
+        try:
+            shape = np.broadcast_shapes(b.shape, dims)
+        except ValueError:
+            raise ValueError(f"size {dims} must broadcast with the shape {b.shape} of b") from None
     u = gen.random(shape)
     return _result(_ppf(u, b))
+
+
+def _size(size):
+    """``size`` of :func:`sample` as a tuple of non-negative ints (TypeError/ValueError naming it)."""
+    if isinstance(size, np.ndarray) and size.ndim == 0:
+        size = size.item()
+    if isinstance(size, (numbers.Integral, np.integer)) and not isinstance(size, (bool, np.bool_)):
+        dims = (size,)
+    elif isinstance(size, (tuple, list, np.ndarray)):
+        if isinstance(size, np.ndarray) and size.ndim != 1:
+            raise ValueError(f"size must be an int or a 1-D sequence of ints, got an array of shape {size.shape}")
+        dims = tuple(size.tolist() if isinstance(size, np.ndarray) else size)
+        if not all(isinstance(d, (numbers.Integral, np.integer)) and not isinstance(d, (bool, np.bool_))
+                   for d in dims):
+            raise TypeError(f"size must be an int or a sequence of ints, got {size!r}")
+    else:
+        raise TypeError(f"size must be an int or a sequence of ints, got {type(size).__name__}")
+    if any(d < 0 for d in dims):
+        raise ValueError(f"size must hold non-negative integers, got {size!r}")
+    return tuple(int(d) for d in dims)

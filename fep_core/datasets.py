@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -37,10 +38,27 @@ def zscore(patterns):
     return (x - x.mean(axis=-1, keepdims=True)) / sd
 
 
-def bars(size: int = 5, centre: float = 4.0):
-    """The two Simulation-1 patterns, z-scored: array (2, size*size), rows (vertical, horizontal)."""
+def _bar_image_arguments(size, centre):
+    """Check ``size`` (an odd integer >= 3, so that a bar runs through a centre pixel) and
+    ``centre`` (a finite real number) of :func:`bars` and :func:`cross`."""
+    if isinstance(size, (bool, np.bool_)) or not isinstance(size, (numbers.Integral, np.integer)):
+        raise TypeError(f"size must be an odd integer >= 3, got {type(size).__name__}")
     if size < 3 or size % 2 == 0:
         raise ValueError(f"size must be an odd integer >= 3, got {size}")
+    if isinstance(centre, (bool, np.bool_)) or not isinstance(centre, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"centre must be a real number, got {type(centre).__name__}")
+    if not np.isfinite(centre):
+        raise ValueError(f"centre must be finite, got {centre}")
+    return int(size)
+
+
+def bars(size: int = 5, centre: float = 4.0):
+    """The two Simulation-1 patterns, z-scored: array (2, size*size), rows (vertical, horizontal).
+
+    ``size`` must be an odd integer >= 3 (the bars cross at the centre pixel) and ``centre``
+    (the centre pixel's value; the other bar pixels are 1) a finite number.
+    """
+    size = _bar_image_arguments(size, centre)
     mid = size // 2
     vertical = np.zeros((size, size))
     vertical[:, mid] = 1.0
@@ -50,7 +68,11 @@ def bars(size: int = 5, centre: float = 4.0):
 
 
 def cross(size: int = 5, centre: float = 4.0):
-    """Both bars at once (the Simulation-1 generalisation probe), z-scored: array (size*size,)."""
+    """Both bars at once (the Simulation-1 generalisation probe), z-scored: array (size*size,).
+
+    ``size`` and ``centre`` as for :func:`bars`.
+    """
+    size = _bar_image_arguments(size, centre)
     mid = size // 2
     img = np.zeros((size, size))
     img[:, mid] = 1.0
@@ -69,14 +91,38 @@ class Digits:
     test_labels: np.ndarray
 
 
-@lru_cache(maxsize=1)
+N_DIGITS = 1797          # images in scikit-learn's digits data set
+
+
 def digits(n_train: int = 10) -> Digits:
-    """scikit-learn digits, squared and z-scored per image; first ``n_train`` images for training."""
+    """scikit-learn digits, squared and z-scored per image; first ``n_train`` images for training.
+
+    ``n_train`` must be an integer from 1 to 1796, so that both the training and the test set
+    hold at least one image. The arrays are read-only and shared between calls.
+    """
+    if isinstance(n_train, (bool, np.bool_)) or not isinstance(n_train, (numbers.Integral, np.integer)):
+        raise TypeError(f"n_train must be an integer, got {type(n_train).__name__}")
+    if not 1 <= n_train <= N_DIGITS - 1:
+        raise ValueError(f"n_train must be an integer between 1 and {N_DIGITS - 1} (the data set has "
+                         f"{N_DIGITS} images and the test set needs at least one), got {n_train}")
+    return _digits(int(n_train))
+
+
+@lru_cache(maxsize=8)
+def _digits(n_train: int) -> Digits:
+    x, y = _all_digits()
+    return Digits(x[:n_train], y[:n_train], x[n_train:], y[n_train:])
+
+
+@lru_cache(maxsize=1)
+def _all_digits():
     from sklearn.datasets import load_digits
 
     data = load_digits()
     x = zscore(np.asarray(data.data, dtype=float) ** 2)
     y = np.asarray(data.target)
+    if len(x) != N_DIGITS:                                   # pragma: no cover - a changed data set
+        raise RuntimeError(f"scikit-learn's digits data set has {len(x)} images, expected {N_DIGITS}")
     x.setflags(write=False)
     y.setflags(write=False)
-    return Digits(x[:n_train], y[:n_train], x[n_train:], y[n_train:])
+    return x, y

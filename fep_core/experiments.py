@@ -3,21 +3,29 @@
 Each returns a small dataclass with every number and array the chapters plot. Randomness comes
 from ``seed`` alone, through :class:`numpy.random.SeedSequence` keys that name what a stream is
 for, so e.g. one cell of the Simulation-2 grid rerun on its own gives the grid's numbers.
+
+Every function checks all its arguments before it computes anything and reports a bad one in a
+``ValueError`` or ``TypeError`` that names it as the caller spelled it. Evidence, precisions
+(inverse temperatures) and learning rates must be finite and at most :data:`MAX_VALUE` (1e6; far
+beyond any setting of the paper or the book, and small enough that no intermediate overflows).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numbers
+
 import numpy as np
 import pandas as pd
 
 from . import datasets, metrics
-from ._validation import choice, count, finite_array, positive
+from ._validation import choice, count, finite_array, flag, positive
 from .network import AttractorBatch, AttractorNetwork, TrainingTrace
 
 __all__ = ["simulation1", "simulation1_seeds", "simulation2", "simulation2_cell", "simulation3",
-           "simulation3_asymmetry", "simulation4", "free_run_continuation", "PAPER_INVERSE_TEMPERATURES", "PAPER_EVIDENCES", "REGIMES"]
+           "simulation3_asymmetry", "simulation4", "free_run_continuation", "PAPER_INVERSE_TEMPERATURES", "PAPER_EVIDENCES", "REGIMES",
+           "MAX_VALUE"]
 
 PAPER_EVIDENCES = np.arange(1, 21, dtype=float)
 PAPER_INVERSE_TEMPERATURES = np.geomspace(0.01, 1.0, 19)
@@ -29,6 +37,75 @@ REGIMES = {"high complexity": (16.0, PAPER_INVERSE_TEMPERATURES[14]),
 # Stream purposes, used as the last element of SeedSequence spawn keys.
 _TRAIN, _EVAL_RETRIEVAL, _EVAL_GENERALIZATION, _PROBE, _FREE = 0, 1, 2, 3, 4
 _ORDER = 31                     # random presentation orders (Simulation-3 asymmetry sweep)
+
+MAX_VALUE = 1e6
+"""Largest evidence, precision (inverse temperature) and learning rate the simulations accept."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument checks (each names the argument as the caller spelled it)
+
+
+def _scale(value, name, *, allow_zero=False):
+    """A finite evidence, precision or learning rate in (0, MAX_VALUE] (or [0, MAX_VALUE])."""
+    v = positive(value, name, allow_zero=allow_zero)
+    if v > MAX_VALUE:
+        raise ValueError(f"{name} must be at most {MAX_VALUE:g}, got {v:g}")
+    return v
+
+
+def _scale_axis(values, name):
+    """A non-empty 1-D array of evidences or precisions, each in (0, MAX_VALUE]."""
+    arr = finite_array(values, name, ndim=1)
+    if arr.size == 0:
+        raise ValueError(f"{name} must hold at least one value")
+    if np.any(arr <= 0):
+        raise ValueError(f"{name} must be positive, got minimum {arr.min():g}")
+    if np.any(arr > MAX_VALUE):
+        raise ValueError(f"{name} must be at most {MAX_VALUE:g}, got maximum {arr.max():g}")
+    return arr
+
+
+def _sequence(values, name, what):
+    """The items of a non-empty sequence (a string, a number or a non-iterable is refused)."""
+    bad = TypeError(f"{name} must be a sequence of {what}, got {type(values).__name__}")
+    if isinstance(values, (str, bytes, numbers.Number)):
+        raise bad
+    try:
+        items = list(values)
+    except TypeError:                      # not iterable (e.g. None or a 0-d array)
+        raise bad from None
+    if not items:
+        raise ValueError(f"{name} must hold at least one {what[:-1] if what.endswith('s') else what}")
+    return items
+
+
+def _seed_list(seeds, name):
+    """Validated seeds (non-negative integers), in the caller's order, as given."""
+    items = _sequence(seeds, name, "seeds")
+    for s in items:
+        if isinstance(s, (bool, np.bool_)) or not isinstance(s, (numbers.Integral, np.integer)):
+            raise TypeError(f"{name} must hold integer seeds, got {type(s).__name__}")
+        if s < 0:
+            raise ValueError(f"{name} must hold non-negative integer seeds, got {s}")
+    return items
+
+
+def _digit_list(digits, name="digits"):
+    """Training digits by value (0..9, the training images are digits 0..9 in order)."""
+    items = _sequence(digits, name, "digits")
+    n = len(datasets.digits().train)
+    for k in items:
+        if isinstance(k, (bool, np.bool_)) or not isinstance(k, (numbers.Integral, np.integer)):
+            raise TypeError(f"{name} must hold integers 0..{n - 1}, got {type(k).__name__}")
+        if not 0 <= k < n:
+            raise ValueError(f"{name} must hold integers 0..{n - 1} (the training digits), got {k}")
+    return [int(k) for k in items]
+
+
+def _check_options(schedule, prediction):
+    choice(schedule, "schedule", {"synchronous", "sequential"})
+    choice(prediction, "prediction", {"code", "paper"})
 
 
 def _stream(seed, *key):
@@ -97,6 +174,17 @@ def simulation1(*, seed=0, evidence=30.0, inverse_temperature=0.1, learning_rate
     represent by mixing attractors. ``schedule`` and ``prediction`` select the variants of the
     reproduction notes (defaults: the reference code).
     """
+    count(seed, "seed", minimum=0)
+    for value, name in ((evidence, "evidence"), (inverse_temperature, "inverse_temperature"),
+                        (retrieval_inverse_temperature, "retrieval_inverse_temperature"),
+                        (generalization_inverse_temperature, "generalization_inverse_temperature")):
+        _scale(value, name)
+    _scale(learning_rate, "learning_rate", allow_zero=True)
+    for value, name in ((epochs, "epochs"), (steps_per_epoch, "steps_per_epoch"),
+                        (retrieval_steps, "retrieval_steps"), (generalization_steps, "generalization_steps")):
+        count(value, name)
+    positive(noise, "noise", allow_zero=True)
+    _check_options(schedule, prediction)
     pats = datasets.bars()
     net = AttractorNetwork(25, rng=_stream(seed, _TRAIN))
     trace = net.train(pats, evidence=evidence, epochs=epochs, steps_per_epoch=steps_per_epoch,
@@ -133,6 +221,9 @@ def simulation1_seeds(seeds=range(10), **kwargs):
     with each attractor over the second half of the probe) and ``cross_vertical`` /
     ``cross_horizontal`` (the same for the cross).
     """
+    seeds = _seed_list(seeds, "seeds")
+    if "seed" in kwargs:
+        raise TypeError("simulation1_seeds takes its seeds from seeds, not from seed")
     rows = []
     for s in seeds:
         r = simulation1(seed=s, **kwargs)
@@ -198,6 +289,26 @@ def _evaluate_digits_batch(batch, evidences, inverse_temperatures, *, seed, tria
     return ret, gen, gen_idx, uniq, fixed, conv
 
 
+def _mean_attractor_correlation(attractors):
+    """Mean correlation between distinct attractors; NaN (explicitly) where it is undefined: fewer
+    than two attractors, or one at a constant state (e.g. the zero state), as in
+    :func:`_correlation_or_nan`."""
+    if len(attractors) < 2 or np.any(np.std(attractors, axis=1) == 0):
+        return np.nan
+    return metrics.mean_correlation(attractors)
+
+
+def _relative_change(after, before):
+    """``||after - before||_F / ||before||_F``, the relative change of the couplings. Where J was
+    zero before (e.g. a network trained with learning rate 0), the change is measured against
+    ``||after||_F`` instead: 0 if J is still zero, 1 if the couplings are all new."""
+    change = np.linalg.norm(after - before)
+    scale = np.linalg.norm(before)
+    if scale == 0:
+        scale = np.linalg.norm(after)
+    return float(change / scale) if scale > 0 else 0.0
+
+
 def _grid_table(evidences, inverse_temperatures, batch, ret, gen, uniq, fixed, conv):
     rows = []
     J = batch.J
@@ -207,7 +318,7 @@ def _grid_table(evidences, inverse_temperatures, batch, ret, gen, uniq, fixed, c
                      "generalization": float(np.median(gen["score"][k])),
                      "n_attractors": len(uniq[k]),
                      "orthogonality": metrics.orthogonality(uniq[k]),
-                     "attractor_correlation": metrics.mean_correlation(uniq[k]) if len(uniq[k]) > 1 else np.nan,
+                     "attractor_correlation": _mean_attractor_correlation(uniq[k]),
                      "asymmetry": float(np.linalg.norm(J[k] - J[k].T) / max(np.linalg.norm(J[k]), 1e-300)),
                      "converged": bool(np.all(conv[k]))})
     return pd.DataFrame(rows)
@@ -229,11 +340,17 @@ def simulation2(*, seed=0, evidences=PAPER_EVIDENCES, inverse_temperatures=PAPER
     -------
     Simulation2Result (``table`` has one row per cell, evidence-major).
     """
-    ev = finite_array(evidences, "evidences", ndim=1)
-    its = finite_array(inverse_temperatures, "inverse_temperatures", ndim=1)
+    ev = _scale_axis(evidences, "evidences")
+    its = _scale_axis(inverse_temperatures, "inverse_temperatures")
+    count(seed, "seed", minimum=0)
+    _scale(learning_rate, "learning_rate", allow_zero=True)
+    count(epochs, "epochs")
+    count(steps_per_epoch, "steps_per_epoch")
+    trials = count(trials, "trials")
+    count(eval_steps, "eval_steps")
+    flag(progress, "progress")
     E, I = np.meshgrid(ev, its, indexing="ij")
     E, I = E.ravel(), I.ravel()
-    trials = count(trials, "trials")
     batch = _train_digits_batch(E, I, seed=seed, learning_rate=learning_rate, epochs=epochs,
                                 steps_per_epoch=steps_per_epoch, progress=progress)
     ret, gen, _, uniq, fixed, conv = _evaluate_digits_batch(batch, E, I, seed=seed, trials=trials,
@@ -277,8 +394,15 @@ def simulation2_cell(*, seed=0, evidence=11.0, inverse_temperature=float(PAPER_I
                      schedule="synchronous", prediction="code"):
     """One cell of the Simulation-2 grid in detail (same numbers as that cell of the grid with
     the default ``schedule`` and ``prediction``; the others are the reproduction-note variants)."""
-    e = positive(evidence, "evidence")
-    t = positive(inverse_temperature, "inverse_temperature")
+    e = _scale(evidence, "evidence")
+    t = _scale(inverse_temperature, "inverse_temperature")
+    count(seed, "seed", minimum=0)
+    _scale(learning_rate, "learning_rate", allow_zero=True)
+    count(epochs, "epochs")
+    count(steps_per_epoch, "steps_per_epoch")
+    count(trials, "trials")
+    count(eval_steps, "eval_steps")
+    _check_options(schedule, prediction)
     batch = _train_digits_batch(np.array([e]), np.array([t]), seed=seed, learning_rate=learning_rate,
                                 epochs=epochs, steps_per_epoch=steps_per_epoch, progress=False,
                                 schedule=schedule, prediction=prediction)
@@ -322,9 +446,24 @@ def simulation3(*, seed=0, digits=(1, 2, 3), evidence=20.0, epochs=2000, steps_p
     ``L(0.1 * evidence * digit)``), and a free run (zero bias, iT 1) continuing from the
     trained state, with the digit recognised at every step (best correlation above
     ``recognition_threshold``).
+
+    ``digits`` are training digits by value (0..9), presented in the given order.
     """
+    digits = _digit_list(digits)
+    count(seed, "seed", minimum=0)
+    _scale(evidence, "evidence")
+    _scale(inverse_temperature, "inverse_temperature")
+    _scale(learning_rate, "learning_rate", allow_zero=True)
+    count(epochs, "epochs")
+    count(steps_per_epoch, "steps_per_epoch")
+    count(free_steps, "free_steps")
+    if isinstance(recognition_threshold, (bool, np.bool_)) or not isinstance(
+            recognition_threshold, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"recognition_threshold must be a real number, got {type(recognition_threshold).__name__}")
+    if not -1.0 <= recognition_threshold <= 1.0:         # also refuses NaN
+        raise ValueError(f"recognition_threshold must be a correlation in [-1, 1], got {recognition_threshold}")
     d = datasets.digits()
-    pats = d.train[list(digits)]
+    pats = d.train[digits]
     labels = "".join(str(int(d.train_labels[k])) for k in digits)
     net = AttractorNetwork(64, rng=_stream(seed, _TRAIN))
     net.train(pats, evidence=evidence, epochs=epochs, steps_per_epoch=steps_per_epoch,
@@ -366,18 +505,22 @@ def simulation3_asymmetry(*, seeds=range(3), orders=("sequential", "random"), di
     """
     from .network import asymmetry
 
-    seeds = [count(s, "seed", minimum=0) for s in seeds]
-    if not seeds:
-        raise ValueError("seeds must not be empty")
+    seeds = [int(s) for s in _seed_list(seeds, "seeds")]
+    orders = _sequence(orders, "orders", "orders")
+    for order in orders:
+        choice(order, "orders", {"sequential", "random"})
+    digits = _digit_list(digits)
+    _scale(evidence, "evidence")
+    _scale(inverse_temperature, "inverse_temperature")
+    _scale(learning_rate, "learning_rate", allow_zero=True)
     epochs = count(epochs, "epochs")
     n_checkpoints = count(n_checkpoints, "n_checkpoints")
     d = datasets.digits()
-    pats = d.train[list(digits)]
+    pats = d.train[digits]
     P = len(pats)
     marks = np.unique(np.linspace(0, epochs, n_checkpoints + 1).round().astype(int))[1:]
     rows = []
     for order in orders:
-        choice(order, "order", {"sequential", "random"})
         if order == "sequential":
             idx = np.tile(np.arange(epochs) % P, (len(seeds), 1))
         else:
@@ -406,7 +549,8 @@ class Simulation4Result:
     """Free-running continuation of the balanced Simulation-2 network, with a control.
 
     ``before``/``after``: summaries (retrieval, generalization, n_attractors, orthogonality);
-    ``J_before``/``J_after``; ``control``: DataFrame of the retention experiment (one row per
+    ``J_before``/``J_after``; ``J_change``, the relative change of J in the free run (as in
+    :func:`free_run_continuation`: 0 if J did not change); ``control``: DataFrame of the retention experiment (one row per
     seed and condition)."""
 
     retrieval_before: float
@@ -480,6 +624,18 @@ def simulation4(*, seed=0, evidence=11.0, inverse_temperature=float(PAPER_INVERS
     """Simulation 4: does free-running (spontaneous, zero-bias) activity with learning on keep
     what the network learned? Before/after comparison of the balanced Simulation-2 network
     (the paper's protocol), plus a retention control with a second set of digits."""
+    count(seed, "seed", minimum=0)
+    _scale(evidence, "evidence")
+    _scale(inverse_temperature, "inverse_temperature")
+    _scale(learning_rate, "learning_rate", allow_zero=True)
+    for value, name in ((epochs, "epochs"), (steps_per_epoch, "steps_per_epoch"), (free_steps, "free_steps"),
+                        (trials, "trials"), (eval_steps, "eval_steps"),
+                        (control_epochs_first, "control_epochs_first"),
+                        (control_epochs_second, "control_epochs_second"),
+                        (control_free_steps_per_epoch, "control_free_steps_per_epoch")):
+        count(value, name)
+    control_seeds = _seed_list(control_seeds, "control_seeds")
+    flag(progress, "progress")
     cell = simulation2_cell(seed=seed, evidence=evidence, inverse_temperature=inverse_temperature,
                             learning_rate=learning_rate, epochs=epochs,
                             steps_per_epoch=steps_per_epoch, trials=trials, eval_steps=eval_steps)
@@ -510,7 +666,7 @@ def simulation4(*, seed=0, evidence=11.0, inverse_temperature=float(PAPER_INVERS
         generalization_after=float(np.median(gen["score"][0])),
         n_attractors_before=len(cell.attractors), n_attractors_after=len(uniq[0]),
         J_before=J_before, J_after=free.J.copy(),
-        J_change=float(np.linalg.norm(free.J - J_before) / np.linalg.norm(J_before)),
+        J_change=_relative_change(free.J, J_before),
         attractors_before=cell.attractors, attractors_after=uniq[0], free_states=states,
         control=control,
         params=dict(seed=seed, evidence=evidence, inverse_temperature=inverse_temperature,
@@ -554,16 +710,17 @@ def free_run_continuation(*, inverse_temperature=REGIMES["balanced"][1], learnin
     dict with ``J_before``/``J_after`` (64, 64), ``attractors_before``/``after`` (A, 64),
     ``free_states`` (free_steps, 64), ``retrieval_before``/``after``,
     ``generalization_before``/``after`` (medians over trials), ``n_attractors_before``/``after``,
-    ``J_change`` (relative Frobenius norm) and ``params``.
+    ``J_change`` (relative Frobenius norm ``||J_after - J_before|| / ||J_before||``; where
+    ``J_before`` is zero, relative to ``||J_after||``: 0 if J stayed zero) and ``params``.
     """
-    t = positive(inverse_temperature, "inverse_temperature")
-    a = positive(learning_rate, "learning_rate", allow_zero=True)
+    t = _scale(inverse_temperature, "inverse_temperature")
+    a = _scale(learning_rate, "learning_rate", allow_zero=True)
     free_steps = count(free_steps, "free_steps")
     trials = count(trials, "trials")
-    e = positive(training_evidence, "training_evidence")
+    e = _scale(training_evidence, "training_evidence")
     cell = _trained_cell(count(seed, "seed", minimum=0), count(epochs, "epochs"), e,
-                         positive(training_inverse_temperature, "training_inverse_temperature"),
-                         positive(training_learning_rate, "training_learning_rate", allow_zero=True))
+                         _scale(training_inverse_temperature, "training_inverse_temperature"),
+                         _scale(training_learning_rate, "training_learning_rate", allow_zero=True))
     J0 = cell.network.J.copy()
     free = AttractorBatch(1, 64, rng=[_continuation_stream(seed, 0)], coupling=J0)
     free.state = cell.network.state[None].copy()
@@ -585,6 +742,6 @@ def free_run_continuation(*, inverse_temperature=REGIMES["balanced"][1], learnin
             "generalization_before": float(np.median(gen[0])),
             "generalization_after": float(np.median(gen[1])),
             "n_attractors_before": len(uniq[0]), "n_attractors_after": len(uniq[1]),
-            "J_change": float(np.linalg.norm(free.J[0] - J0) / np.linalg.norm(J0)),
+            "J_change": _relative_change(free.J[0], J0),
             "params": dict(inverse_temperature=t, learning_rate=a, free_steps=free_steps,
                            epochs=epochs, seed=seed, trials=trials)}

@@ -29,7 +29,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from ._validation import as_generator, choice, count, finite_array, positive
+from ._validation import as_generator, choice, count, finite_array, flag, paired_vectors, positive
 
 SCHEMES = ("active_inference", "natural_gradient", "logit_descent")
 SCHEME_LABELS = {"active_inference": "active inference (softmax)",
@@ -37,6 +37,11 @@ SCHEME_LABELS = {"active_inference": "active inference (softmax)",
                  "logit_descent": "gradient descent on logits"}
 NATURAL_FLOOR = 1e-8
 _SUM_TOL = 1e-9
+MAX_PRECISION = 1e300         # largest likelihood precision of :func:`random_models`
+MAX_PATH_STEPS = 10 ** 5       # most steps :func:`max_path_difference` takes (horizon / learning_rate; ~10 s)
+MAX_EXPLORE_RATE = 1.0         # largest learning rate of :func:`explore` (its slider's range)
+_CB_RATE_LIMIT = {"natural": 2.0, "plain": 6.0}   # cb_relaxation: learning rates must stay below
+_TINY = np.finfo(float).tiny
 FORMS = ("kl-evidence", "complexity-accuracy", "energy-entropy")
 
 
@@ -51,6 +56,24 @@ def _probability(value, name, *, ndim=1):
     if np.any(np.abs(p.sum(axis=-1) - 1.0) > _SUM_TOL):
         raise ValueError(f"{name} must sum to 1 along its last axis")
     return p
+
+
+def _distribution_pair(p, q, *, ndim=None):
+    """``p`` and ``q`` as probability vectors over the same states (non-negative entries summing
+    to 1 along the last axis) whose leading (batch) axes broadcast together; errors name p or q."""
+    checked = []
+    for name, value in (("p", p), ("q", q)):
+        v = finite_array(value, name, ndim=ndim)
+        if v.ndim == 0:
+            raise ValueError(f"{name} must be a probability vector (at least one axis), got a scalar")
+        if v.shape[-1] < 1:
+            raise ValueError(f"{name} must have at least one state, got shape {v.shape}")
+        if np.any(v < 0) or np.any(np.abs(v.sum(axis=-1) - 1.0) > _SUM_TOL):
+            raise ValueError(f"{name} must be a probability vector (non-negative, summing to 1)")
+        checked.append(v)
+    p, q = checked
+    paired_vectors(p, q, ("p", "q"))
+    return p, q
 
 
 def _check_model(A, D, o):
@@ -142,12 +165,10 @@ def fisher_rao(p, q):
     Evaluated as ``4 arcsin(||sqrt p - sqrt q|| / 2)`` (exact for the unit vectors ``sqrt p``,
     ``sqrt q``) with ``sqrt p - sqrt q = (p - q)/(sqrt p + sqrt q)``, which, unlike ``arccos``
     near 1, keeps full relative accuracy for nearby distributions. Broadcasts over leading axes; entries may be zero.
+    ``p`` and ``q`` have 1 to 3 axes, the same number of states (last axis) and leading axes that
+    broadcast together (a ``ValueError`` naming them otherwise); an empty batch gives an empty result.
     """
-    p = finite_array(p, "p", ndim=(1, 2, 3))
-    q = finite_array(q, "q", ndim=(1, 2, 3))
-    for name, v in (("p", p), ("q", q)):
-        if np.any(v < 0) or np.any(np.abs(v.sum(axis=-1) - 1.0) > _SUM_TOL):
-            raise ValueError(f"{name} must be a probability vector (non-negative, summing to 1)")
+    p, q = _distribution_pair(p, q, ndim=(1, 2, 3))
     out = _fisher_rao(p, q)
     return float(out) if np.ndim(out) == 0 else out
 
@@ -155,10 +176,12 @@ def fisher_rao(p, q):
 def chord_length(p, q):
     """``2 ||sqrt q - sqrt p||``: the length of the straight chord the paper calls a geodesic.
 
-    A lower bound on :func:`fisher_rao` (a chord is shorter than its arc).
+    A lower bound on :func:`fisher_rao` (a chord is shorter than its arc). ``p`` and ``q`` are
+    probability vectors (non-negative, summing to 1) over the same states, with leading (batch)
+    axes that broadcast together (an empty batch gives an empty result); a ``ValueError`` names
+    the offending one otherwise.
     """
-    p = finite_array(p, "p")
-    q = finite_array(q, "q")
+    p, q = _distribution_pair(p, q)
     return 2.0 * np.linalg.norm(np.sqrt(q) - np.sqrt(p), axis=-1)
 
 
@@ -277,8 +300,10 @@ def natural_gradient(s0, A, D, o, *, learning_rate=0.25, n_steps=50, return_clip
     """Renormalised natural gradient ``s <- normalise(s - eps s * grad F)``; path ``(n_steps+1, n)``.
 
     With ``return_clipped=True`` also returns the number of steps on which some component
-    would have become non-positive (``eps * grad F_i >= 1``) and was floored.
+    would have become non-positive (``eps * grad F_i >= 1``) and was floored. ``return_clipped``
+    is a bool (a ``TypeError`` otherwise).
     """
+    flag(return_clipped, "return_clipped")
     return _scheme_path("natural_gradient", s0, A, D, o, learning_rate, n_steps, return_clipped)
 
 
@@ -295,13 +320,33 @@ def run_scheme(scheme, s0, A, D, o, *, learning_rate=0.25, n_steps=50):
 
 def max_path_difference(s0, A, D, o, *, learning_rate, horizon=5.0):
     """Largest belief difference (max norm) between the active-inference and natural-gradient
-    paths over the same stretch of time ``horizon`` (``round(horizon / eps)`` steps)."""
+    paths over the same stretch of time ``horizon`` (``round(horizon / eps)`` steps).
+
+    At most :data:`MAX_PATH_STEPS` steps are taken (a ``ValueError`` names ``learning_rate`` and
+    ``horizon`` beyond that). The paths are not stored: memory does not grow with the number of
+    steps, and the numbers are those of :func:`active_inference` and :func:`natural_gradient`.
+    """
     eps = _eps(learning_rate)
     horizon = positive(horizon, "horizon")
-    n_steps = max(1, int(round(horizon / eps)))
-    a = active_inference(s0, A, D, o, learning_rate=eps, n_steps=n_steps)
-    b = natural_gradient(s0, A, D, o, learning_rate=eps, n_steps=n_steps)
-    return float(np.max(np.abs(a - b)))
+    ratio = horizon / eps                    # may be inf: compared before any rounding
+    if not ratio <= MAX_PATH_STEPS:
+        raise ValueError(f"horizon / learning_rate must be at most {MAX_PATH_STEPS} steps, got "
+                         f"{horizon:.3g} / {eps:.3g} = {ratio:.3g}; raise learning_rate or shorten horizon")
+    n_steps = max(1, int(round(ratio)))
+    A, D, o = _check_model(A, D, o)
+    s0 = _probability(s0, "s0")
+    if s0.shape[0] != D.shape[0]:
+        raise ValueError(f"s0 must have length n_states = {D.shape[0]}, got {s0.shape[0]}")
+    lj = np.log(A[o]) + np.log(D)
+    # the arithmetic of _run, two schemes side by side, keeping only the running maximum
+    a, log_a = s0.copy(), np.log(s0)
+    b, log_b = s0.copy(), np.log(s0)
+    diff = 0.0
+    for _ in range(n_steps):
+        a, log_a, _ = _step("active_inference", a, log_a, lj, eps)
+        b, log_b, _ = _step("natural_gradient", b, log_b, lj, eps)
+        diff = max(diff, float(np.max(np.abs(a - b))))
+    return diff
 
 
 # --------------------------------------------------------------------------------------------
@@ -311,7 +356,8 @@ def random_models(n_models, n_states, n_outcomes=None, *, precision=1.0, concent
 
     ``D ~ Dirichlet(concentration)``; each column of ``A`` is ``softmax(precision * ln a)`` with
     ``a ~ Dirichlet(concentration)`` (``precision = 1`` gives the Dirichlet draw itself; larger
-    precision, sharper likelihoods). The outcome is sampled from the model: ``state ~ D``,
+    precision, sharper likelihoods; at most ``MAX_PRECISION``, beyond which ``precision * ln a``
+    overflows). The outcome is sampled from the model: ``state ~ D``,
     ``o ~ A[:, state]``. Keys: ``A (n_models, n_outcomes, n_states)``, ``D (n_models, n_states)``,
     ``o (n_models,)`` outcome indices, ``state (n_models,)`` the hidden states.
     """
@@ -319,10 +365,13 @@ def random_models(n_models, n_states, n_outcomes=None, *, precision=1.0, concent
     n_states = count(n_states, "n_states", minimum=2)
     n_outcomes = n_states if n_outcomes is None else count(n_outcomes, "n_outcomes", minimum=2)
     gamma = positive(precision, "precision")
+    if gamma > MAX_PRECISION:
+        raise ValueError(f"precision must be at most {MAX_PRECISION:g} (precision * ln a overflows), got {gamma:g}")
     alpha = positive(concentration, "concentration")
     gen = as_generator(rng)
     D = gen.dirichlet(np.full(n_states, alpha), size=n_models)
-    logits = np.log(gen.dirichlet(np.full(n_outcomes, alpha), size=(n_models, n_states)))
+    with np.errstate(divide="ignore"):      # a small concentration can draw exact zeros: ln 0 = -inf
+        logits = np.log(gen.dirichlet(np.full(n_outcomes, alpha), size=(n_models, n_states)))
     A = _softmax(gamma * logits).transpose(0, 2, 1)          # (models, outcomes, states)
     # Floor at the smallest normal float so ln A stays finite for extreme precisions.
     A = np.maximum(A, np.finfo(float).tiny)
@@ -356,10 +405,22 @@ def population_study(n_models=1200, state_sizes=(2, 3, 5, 8), *, learning_rate=0
     1 for a geodesic), ``steps_to_tol`` (first step with ``KL < kl_tolerance``; NaN if never),
     ``converged`` (reached ``stop_kl``), ``final_kl`` and ``n_clipped`` (natural-gradient steps
     that left the simplex). Vectorised across models: all models of one size step together.
+
+    A run whose path never moves (length and distance 0: the prior is already within ``stop_kl``
+    of the posterior, as for an uninformative outcome, so no step is taken) has ``efficiency`` 1:
+    a constant path is a geodesic of length 0. ``state_sizes`` is a non-empty sequence of
+    integers >= 2; ``learning_rate`` must be below 1: from the prior ``D`` every
+    natural-gradient factor is ``1 - eps (1 - ln A[o, i]) <= 1 - eps``, so at ``eps >= 1`` every
+    component would leave the simplex on every step and the natural-gradient path could never move.
+    A ``ValueError`` naming ``concentration`` and ``precision`` is raised where a posterior or a
+    belief underflows to 0 (very sparse models: ``concentration`` below about 0.05).
     """
     n_models = count(n_models, "n_models")
-    sizes = [count(n, "state_sizes", minimum=2) for n in np.atleast_1d(state_sizes).tolist()]
+    sizes = _state_sizes(state_sizes)
     eps = _eps(learning_rate)
+    if eps >= 1:
+        raise ValueError(f"learning_rate must be below 1 (at 1 or above every natural-gradient step "
+                         f"from the prior leaves the simplex, so that path never moves), got {eps}")
     kl_tol = positive(kl_tolerance, "kl_tolerance")
     stop_kl = positive(stop_kl, "stop_kl")
     if stop_kl > kl_tol:
@@ -374,16 +435,46 @@ def population_study(n_models=1200, state_sizes=(2, 3, 5, 8), *, learning_rate=0
         idx = np.arange(per_size)
         lj = np.log(m["A"][idx, m["o"], :]) + np.log(m["D"])
         post = _softmax(lj)
+        if not np.all(post > 0):
+            raise ValueError(_UNDERFLOW.format(what="the posterior of some model", n=n))
         for scheme in SCHEMES:
-            res = _run_to_convergence(scheme, m["D"], lj, post, eps, kl_tol, stop_kl, max_steps)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                res = _run_to_convergence(scheme, m["D"], lj, post, eps, kl_tol, stop_kl, max_steps)
+            if not all(np.all(np.isfinite(res[k])) for k in ("information_length", "distance", "final_kl")):
+                raise ValueError(_UNDERFLOW.format(what=f"a {scheme} belief", n=n))
             res.update(model=model_offset + idx, n_states=n, scheme=scheme)
             frames.append(pd.DataFrame(res))
         model_offset += per_size
     df = pd.concat(frames, ignore_index=True)
-    df["efficiency"] = df["information_length"] / df["distance"]
+    df["efficiency"] = _efficiency(df["information_length"].to_numpy(), df["distance"].to_numpy())
     cols = ["model", "n_states", "scheme", "information_length", "distance", "efficiency",
             "steps_to_tol", "converged", "final_kl", "n_clipped"]
     return df[cols]
+
+
+_UNDERFLOW = ("concentration too small or precision too large: {what} ({n} states) has a probability "
+              "below 1e-308, which underflows to 0 in double precision; use a larger concentration "
+              "(0.1 or more is safe) or a smaller precision")
+
+
+def _state_sizes(state_sizes):
+    """``state_sizes`` as a non-empty list of ints >= 2 (the population study's sizes)."""
+    arr = np.atleast_1d(np.asarray(state_sizes, dtype=object))
+    if arr.ndim > 1:
+        raise TypeError(f"state_sizes must be a flat sequence of integers, got shape {arr.shape}")
+    sizes = arr.tolist()
+    if not sizes:
+        raise ValueError("state_sizes must contain at least one number of states, got an empty sequence")
+    return [count(n, "state_sizes", minimum=2) for n in sizes]
+
+
+def _efficiency(length, distance):
+    """``length / distance``; 1 for a path that never moved (0/0: a constant path is a geodesic)
+    and inf for one that moved but ended where it began."""
+    out = np.full(np.shape(length), np.inf)
+    np.divide(length, distance, out=out, where=distance > 0)
+    out[(distance == 0) & (length == 0)] = 1.0
+    return out
 
 
 def _run_to_convergence(scheme, s0, lj, post, eps, kl_tol, stop_kl, max_steps):
@@ -427,8 +518,7 @@ def paired_difference(df, *, metric="information_length", scheme="natural_gradie
 
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
-    if metric not in df.columns:
-        raise ValueError(f"metric must be a column of df, got {metric!r}")
+    choice(metric, "metric", tuple(df.columns))        # a column of df
     choice(scheme, "scheme", SCHEMES)
     choice(baseline, "baseline", SCHEMES)
     confidence = positive(confidence, "confidence")
@@ -464,6 +554,11 @@ def cb_relaxation(b0, target, *, learning_rate=0.2, n_steps=60, scheme="natural"
     information of the family. ``scheme="plain"``: ``b <- b - eps (b - target) L'(b)``, which
     crawls where the CB saturates (``L'(b) ~ 1/b^2``). ``scheme="natural"``: the gradient
     preconditioned by ``1/L'(b)``, ``b <- b - eps (b - target)``: a uniform geometric rate.
+
+    ``learning_rate`` must be below the stability limit of the scheme: 2 for ``"natural"`` (the
+    error is multiplied by ``1 - eps`` every step) and 6 for ``"plain"`` (``2 / max L'``, with
+    ``max L' = L'(0) = 1/3``: below it ``|b - target|`` never grows). Where ``L'(b)``
+    underflows (``|b| > 1e154``) the natural step is taken as ``b - eps (b - target)`` itself.
     """
     from . import cb
 
@@ -471,12 +566,22 @@ def cb_relaxation(b0, target, *, learning_rate=0.2, n_steps=60, scheme="natural"
     b = float(finite_array(b0, "b0", ndim=0))
     target = float(finite_array(target, "target", ndim=0))
     eps = _eps(learning_rate)
+    limit = _CB_RATE_LIMIT[scheme]
+    if eps >= limit:
+        raise ValueError(f"learning_rate must be below {limit:g} for the {scheme} scheme (beyond it the "
+                         f"relaxation does not converge), got {eps:g}")
+    if not np.isfinite(b - target):
+        raise ValueError(f"b0 and target are too far apart: b0 - target overflows ({b:g} - {target:g})")
     n_steps = count(n_steps, "n_steps", minimum=0)
     path = [b]
     for _ in range(n_steps):
         fisher = float(cb.langevin_prime(b))
         grad = (b - target) * fisher
-        b = b - eps * (grad / fisher if scheme == "natural" else grad)
+        if scheme == "natural":
+            # grad / fisher is b - target; past the underflow of L' (|b| > 1e154) use it directly
+            b = b - eps * (grad / fisher if fisher >= _TINY else b - target)
+        else:
+            b = b - eps * grad
         path.append(b)
     return np.array(path)
 
@@ -489,11 +594,19 @@ def explore(precision=2.0, learning_rate=0.25, n_steps=30, seed=23):
     Left: the three schemes' belief paths on the simplex (from the prior to the posterior) with
     the Fisher-Rao geodesic. Right: each path's information length against the geodesic
     distance, with the efficiency ratio. Returns the Figure.
+
+    ``learning_rate`` is at most :data:`MAX_EXPLORE_RATE` (1, the slider's range): beyond it the
+    explicit steps overshoot (active inference diverges from 2 on, its error being multiplied by
+    ``1 - eps`` every step) and, with sharp likelihoods, beliefs underflow to exactly 0 already
+    below 2, where the panel's divergences are undefined.
     """
     from .plotting import primers
 
     gamma = positive(precision, "precision")
     eps = _eps(learning_rate)
+    if eps > MAX_EXPLORE_RATE:
+        raise ValueError(f"learning_rate must be at most {MAX_EXPLORE_RATE:g} for explore (beyond it the "
+                         f"schemes overshoot and beliefs underflow to 0), got {eps:g}")
     n_steps = count(n_steps, "n_steps")
     A, D, o = random_model(3, precision=gamma, rng=count(seed, "seed", minimum=0))
     paths = {sch: run_scheme(sch, D, A, D, o, learning_rate=eps, n_steps=n_steps) for sch in SCHEMES}

@@ -10,13 +10,21 @@ Conventions (section 2 of the spec):
 * Retrieval / one-shot generalisation: ``original = 0.1 * evidence * pattern``; the network sees
   ``noisy = original + N(0, std(original))`` as bias for 100 stochastic steps (iT = 1, no
   learning); score = ``r^2(mean state, original) - r^2(noisy, original)``.
+
+Arguments are checked before anything is computed; a bad one raises ``ValueError`` or
+``TypeError`` naming it. Empty inputs: a per-item result of no items is empty (no rows to
+correlate, compare, round or recognise); a summary over nothing (:func:`mean_correlation` with
+fewer than two rows, :func:`recognise` without references, :func:`recall_scores` without
+trials) is refused with a ``ValueError``, except :func:`orthogonality`, which documents its NaN.
 """
 from __future__ import annotations
+
+import numbers
 
 import numpy as np
 
 from . import cb
-from ._validation import count, finite_array, positive
+from ._validation import count, finite_array, flag, paired_vectors, positive
 
 __all__ = ["correlation", "pairwise_angles", "orthogonality", "mean_correlation",
            "unique_states", "find_attractors", "recall_scores", "recognise", "sequence_string"]
@@ -25,10 +33,16 @@ __all__ = ["correlation", "pairwise_angles", "orthogonality", "mean_correlation"
 def correlation(a, b):
     """Pearson correlation along the last axis (broadcast); 0 where a side is constant.
 
-    a, b : arrays (..., n) -> (...)
+    a, b : arrays (..., n) -> (...), with the same ``n >= 1`` and broadcastable leading axes
+    (an empty leading axis gives an empty result).
     """
     a = finite_array(a, "a")
     b = finite_array(b, "b")
+    for arr, name in ((a, "a"), (b, "b")):
+        if arr.ndim < 1 or arr.shape[-1] < 1:
+            raise ValueError(f"{name} must have at least one value along its last axis, got shape "
+                             f"{arr.shape}")
+    paired_vectors(a, b, ("a", "b"))
     a = a - a.mean(axis=-1, keepdims=True)
     b = b - b.mean(axis=-1, keepdims=True)
     den = np.sqrt(np.sum(a * a, axis=-1) * np.sum(b * b, axis=-1))
@@ -48,8 +62,9 @@ def pairwise_angles(vectors, *, include_self=False):
     """Angles in degrees between vectors (rows of ``vectors`` (m, n); zero rows are skipped).
 
     Returns the distinct pairs ``i < j`` (m(m-1)/2 values), or the full m x m matrix flattened
-    with ``include_self=True``.
+    with ``include_self=True``. No rows give no angles.
     """
+    flag(include_self, "include_self")
     cos = _cosines(vectors)
     ang = np.degrees(np.arccos(cos))
     if include_self:
@@ -67,6 +82,10 @@ def orthogonality(vectors, *, include_self=False, drop_degrees=1.0):
     self-angles. Returns NaN when no pair remains (fewer than two distinct vectors): the
     quantity is undefined there, e.g. for a network with a single attractor.
     """
+    flag(include_self, "include_self")
+    drop_degrees = positive(drop_degrees, "drop_degrees", allow_zero=True)
+    if drop_degrees > 90.0:
+        raise ValueError(f"drop_degrees must be at most 90, got {drop_degrees}")
     ang = pairwise_angles(vectors, include_self=include_self)
     if not include_self:
         ang = ang[(ang >= drop_degrees) & (ang <= 180.0 - drop_degrees)]
@@ -74,18 +93,49 @@ def orthogonality(vectors, *, include_self=False, drop_degrees=1.0):
 
 
 def mean_correlation(vectors, *, include_self=False):
-    """Mean pairwise Pearson correlation between rows (distinct pairs unless ``include_self``)."""
+    """Mean pairwise Pearson correlation between rows (distinct pairs unless ``include_self``).
+
+    Raises
+    ------
+    ValueError
+        If ``vectors`` has fewer than two rows (one with ``include_self``), so that there is no
+        pair, or a constant row, whose correlation is undefined.
+    """
+    flag(include_self, "include_self")
     v = finite_array(vectors, "vectors", ndim=2)
-    r = np.corrcoef(v)
+    need = 1 if include_self else 2
+    if v.shape[0] < need:
+        raise ValueError(f"vectors must have at least {need} row(s) to correlate, got shape {v.shape}")
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        r = np.corrcoef(v)
+    if not np.all(np.isfinite(r)):
+        raise ValueError("vectors has a constant row (or too few columns, or values so large "
+                         "that their variance overflows): its correlation is undefined")
     if include_self:
         return float(r.mean())
     iu = np.triu_indices(v.shape[0], k=1)
-    return float(r[iu].mean()) if iu[0].size else float("nan")
+    return float(r[iu].mean())
+
+
+def _decimals(decimals):
+    if isinstance(decimals, (bool, np.bool_)) or not isinstance(decimals, (numbers.Integral, np.integer)):
+        raise TypeError(f"decimals must be an integer, got {type(decimals).__name__}")
+    if not -15 <= decimals <= 15:
+        raise ValueError(f"decimals must be an integer from -15 to 15, got {decimals}")
+    return int(decimals)
 
 
 def unique_states(states, *, decimals=2):
-    """Unique rows of ``states`` (m, n) after rounding to ``decimals`` (order of first appearance)."""
-    s = np.round(finite_array(states, "states", ndim=2), decimals) + 0.0  # + 0.0 turns -0 into 0
+    """Unique rows of ``states`` (m, n) after rounding to ``decimals`` (order of first appearance).
+
+    ``decimals`` is an integer from -15 to 15 (as for :func:`numpy.round`); no rows give none.
+    """
+    decimals = _decimals(decimals)
+    states = finite_array(states, "states", ndim=2)
+    with np.errstate(over="ignore", invalid="ignore"):
+        s = np.round(states, decimals) + 0.0  # + 0.0 turns -0 into 0
+    if not np.all(np.isfinite(s)):
+        raise ValueError(f"states are too large to round to {decimals} decimals (overflow)")
     _, first = np.unique(s, axis=0, return_index=True)
     return s[np.sort(first)]
 
@@ -105,9 +155,32 @@ def find_attractors(network, patterns, *, start_scale=0.1, decimals=2, tol=1e-10
     -------
     For a single network: ``(unique, fixed_points, converged)`` with ``unique`` (A, n),
     ``fixed_points`` (M, n), ``converged`` (M,). For a batch: lists of those per network.
+    M = 0 patterns give empty arrays.
     """
+    from .network import AttractorBatch, AttractorNetwork
+
+    if not isinstance(network, (AttractorNetwork, AttractorBatch)):
+        raise TypeError(f"network must be an AttractorNetwork or an AttractorBatch, got "
+                        f"{type(network).__name__}")
+    n = network.n_nodes
     x = finite_array(patterns, "patterns")
-    starts = cb.langevin(positive(start_scale, "start_scale") * x)
+    if isinstance(network, AttractorNetwork):
+        ok, want = x.ndim == 2 and x.shape[1] == n, f"(M, {n})"
+    else:
+        B = network.n_networks
+        ok = (x.ndim == 2 and x.shape[1] == n) or (x.ndim == 3 and x.shape[0] == B and x.shape[2] == n)
+        want = f"(M, {n}) or ({B}, M, {n})"
+    if not ok:
+        raise ValueError(f"patterns must have shape {want}, got {x.shape}")
+    decimals = _decimals(decimals)
+    start_scale = positive(start_scale, "start_scale")
+    tol = positive(tol, "tol")
+    max_steps = count(max_steps, "max_steps")
+    with np.errstate(over="ignore"):
+        scaled = start_scale * x
+    if not np.all(np.isfinite(scaled)):
+        raise ValueError("start_scale * patterns overflows: start_scale or patterns is too large")
+    starts = cb.langevin(scaled)
     res = network.relax(starts, inverse_temperature=1.0, tol=tol, max_steps=max_steps)
     if res.states.ndim == 2:
         return unique_states(res.states, decimals=decimals), res.states, res.converged
@@ -134,14 +207,18 @@ def recall_scores(batch, originals, *, rng, steps=100, inverse_temperature=1.0):
     dict of arrays (B, T): ``score`` = r2(response, original) - r2(noisy, original),
     ``r2_response``, ``r2_noisy``; and ``response``, ``noisy`` (B, T, n).
     """
-    from .network import _generators
+    from .network import AttractorBatch, _generators
 
+    if not isinstance(batch, AttractorBatch):
+        raise TypeError(f"batch must be an AttractorBatch, got {type(batch).__name__}")
     B, n = batch.n_networks, batch.n_nodes
     orig = finite_array(originals, "originals")
     if orig.ndim == 2:
         orig = np.broadcast_to(orig, (B,) + orig.shape)
     if orig.ndim != 3 or orig.shape[0] != B or orig.shape[2] != n:
         raise ValueError(f"originals must have shape (T, {n}) or ({B}, T, {n}), got {np.shape(originals)}")
+    if orig.shape[1] < 1:
+        raise ValueError(f"originals must hold at least one trial (T >= 1), got shape {np.shape(originals)}")
     steps = count(steps, "steps")
     T = orig.shape[1]
     sd = orig.std(axis=-1, keepdims=True)
@@ -161,10 +238,24 @@ def recall_scores(batch, originals, *, rng, steps=100, inverse_temperature=1.0):
 def recognise(states, references, *, threshold=0.5):
     """Index of the best-correlated reference for each state, or -1 below ``threshold``.
 
-    states (T, n), references (R, n) -> int array (T,)
+    states (T, n), references (R, n) with R >= 1 -> int array (T,) (empty for T = 0);
+    ``threshold`` a finite real number (a correlation: values outside [-1, 1] recognise
+    everything or nothing).
     """
     s = finite_array(states, "states", ndim=2)
     r = finite_array(references, "references", ndim=2)
+    if r.shape[0] < 1:
+        raise ValueError(f"references must hold at least one reference, got shape {r.shape}")
+    if s.shape[1] != r.shape[1]:
+        raise ValueError(f"states and references must have the same number of columns, got shapes "
+                         f"{s.shape} and {r.shape}")
+    if s.shape[1] < 1:
+        raise ValueError(f"states and references must have at least one column, got shapes "
+                         f"{s.shape} and {r.shape}")
+    if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"threshold must be a real number, got {type(threshold).__name__}")
+    if not np.isfinite(threshold):
+        raise ValueError(f"threshold must be finite, got {threshold}")
     corr = correlation(s[:, None, :], r[None, :, :])
     best = np.argmax(corr, axis=1)
     best[corr[np.arange(s.shape[0]), best] < threshold] = -1
@@ -177,9 +268,26 @@ def sequence_string(indices, labels):
     ``indices`` from :func:`recognise` (-1 = none); consecutive repeats and unrecognised steps
     are dropped; ``labels[k]`` names reference k. E.g. [0,0,-1,1,1,2,0] with labels "123"
     gives "1231".
+
+    ``indices`` is a 1-D integer array (negative = unrecognised); ``labels`` a string or a
+    list, tuple or 1-D array with an entry for every index that occurs.
     """
+    try:
+        idx = np.asarray(indices)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"indices must be a 1-D integer array, got {type(indices).__name__}") from exc
+    if idx.ndim != 1 or not (np.issubdtype(idx.dtype, np.integer) or idx.size == 0):
+        raise TypeError(f"indices must be a 1-D integer array, got shape {idx.shape} and dtype {idx.dtype}")
+    if isinstance(labels, np.ndarray):
+        if labels.ndim != 1:
+            raise ValueError(f"labels must be 1-D, got shape {labels.shape}")
+    elif not isinstance(labels, (str, list, tuple)):
+        raise TypeError(f"labels must be a string or a sequence of labels, got {type(labels).__name__}")
+    if idx.size and idx.max() >= len(labels):
+        raise ValueError(f"indices refers to reference {int(idx.max())}, but labels has only "
+                         f"{len(labels)} entries")
     out = []
-    for k in np.asarray(indices):
+    for k in idx:
         if k < 0:
             continue
         lab = str(labels[k])

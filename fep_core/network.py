@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +36,7 @@ from ._validation import (
     choice,
     count,
     finite_array,
+    flag,
     positive,
     positive_array,
 )
@@ -45,27 +47,81 @@ __all__ = ["AttractorBatch", "AttractorNetwork", "TrainingTrace", "RelaxResult",
 # Values per chunk of a long run, per recorded or caller-given array (states, uniforms): bounds
 # the temporary memory and sets the granularity of progress bars. Results do not depend on it.
 _CHUNK_BUDGET = 2 ** 22
+# Long runs and relaxations are split into kernel calls of about _CALL_SECONDS each, so that
+# Python sees Ctrl-C within a fraction of a second instead of at the end of the run: the first
+# call does _WORK_BUDGET units of work (see _step_work; a unit is about a nanosecond on one
+# core), the next ones as many steps as fit in _CALL_SECONDS at the pace measured (at most
+# twice the last call's). Results do not depend on either. (Starting a parallel kernel costs
+# microseconds on an idle machine but up to tens of milliseconds on an oversubscribed one,
+# where handing work to a sleeping thread waits for the scheduler: much shorter calls would
+# then slow long runs down.)
+_WORK_BUDGET = 2 ** 24
+_CALL_SECONDS = 0.25
+
+
+def _step_work(n, *, trace=False, sequential=False):
+    """Work of one step of one n-node network, in units of ``_WORK_BUDGET``: a sweep over J,
+    another for the macro VFE of a trace, the sequential schedule's per-node column sums (not
+    vectorised, strided), and the per-node inference (exp, log, ...)."""
+    return n * n * (1 + int(trace) + 3 * int(sequential)) + 32 * n + 256
+
+
+class _Calls:
+    """Steps per kernel call: ``first`` at first, then sized from the time the last call took
+    (see ``_CALL_SECONDS``); never more than ``cap`` nor fewer than 1."""
+
+    def __init__(self, first, cap):
+        self.cap = max(1, cap)
+        self.steps = max(1, min(self.cap, first))
+
+    def took(self, steps, seconds):
+        fit = int(steps * _CALL_SECONDS / seconds) if seconds > 0 else 2 * steps
+        self.steps = max(1, min(self.cap, 2 * steps, fit))
 
 
 # ---------------------------------------------------------------------------------------------
 # Plain functions of a coupling matrix
 
 
+def _couplings(J, name="J"):
+    """``J`` as a finite float array of square matrices, shape (..., n, n) with n >= 1."""
+    J = finite_array(J, name)
+    if J.ndim < 2 or J.shape[-1] != J.shape[-2] or J.shape[-1] < 1:
+        raise ValueError(f"{name} must be a square matrix or a stack of them, shape (..., n, n) "
+                         f"with n >= 1, got shape {J.shape}")
+    return J
+
+
+def _half_sum(J, sign):
+    """``(J + sign J^T) / 2``, without overflow for finite J: halving first is exact for normal
+    numbers, but rounds differently at subnormals, so it is used only where the sum overflows."""
+    JT = np.swapaxes(J, -1, -2)
+    with np.errstate(over="ignore"):
+        out = 0.5 * (J + sign * JT)
+    if not np.all(np.isfinite(out)):
+        out = 0.5 * J + sign * (0.5 * JT)
+    return out
+
+
 def symmetric_part(J):
     """``(J + J^T) / 2``: the only part of J that enters the stationary distribution. J (..., n, n)."""
-    J = np.asarray(J, dtype=float)
-    return 0.5 * (J + np.swapaxes(J, -1, -2))
+    return _half_sum(_couplings(J), 1.0)
 
 
 def antisymmetric_part(J):
     """``(J - J^T) / 2``: drives divergence-free (solenoidal) flow, i.e. sequences. J (..., n, n)."""
-    J = np.asarray(J, dtype=float)
-    return 0.5 * (J - np.swapaxes(J, -1, -2))
+    return _half_sum(_couplings(J), -1.0)
 
 
 def asymmetry(J):
     """``||J - J^T||_F / ||J||_F`` (0 for symmetric J, up to 2). J (..., n, n) -> (...)."""
-    J = np.asarray(J, dtype=float)
+    J = _couplings(J)
+    # A matrix whose squares would overflow or underflow is scaled by a power of two (exact, and
+    # the ratio does not depend on the scale); others are left alone, so their bits are the same.
+    _, e = np.frexp(np.max(np.abs(J), axis=(-2, -1), keepdims=True))
+    e = np.where((e > 400) | (e < -400), e, 0)
+    if np.any(e):
+        J = np.ldexp(J, -e)
     num = np.linalg.norm(J - np.swapaxes(J, -1, -2), axis=(-2, -1))
     den = np.linalg.norm(J, axis=(-2, -1))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -94,11 +150,20 @@ def macro_vfe(J, state, bias):
         raise ValueError(f"J must be square, got shape {J.shape}")
     m = finite_array(state, "state", shape=(n,))
     b = finite_array(bias, "bias", shape=(n,))
-    bq = b + J @ m
-    complexity = float(np.sum(cb.kl(bq, b)))
-    lq = cb.langevin(bq)
-    accuracy = float(b @ lq + lq @ J @ lq)
-    return complexity - accuracy, complexity, accuracy
+    with np.errstate(over="ignore", invalid="ignore"):
+        bq = b + J @ m
+        if not np.all(np.isfinite(bq)):
+            raise ValueError("J, state and bias are too large: bias + J @ state overflows")
+        complexity = float(np.sum(cb.kl(bq, b)))
+        lq = cb.langevin(bq)
+        accuracy = float(b @ lq + lq @ J @ lq)
+    return _finite_vfe((complexity - accuracy, complexity, accuracy))
+
+
+def _finite_vfe(parts):
+    if not np.all(np.isfinite(parts)):
+        raise ValueError("J and bias are too large: the macro VFE overflows")
+    return parts
 
 
 # ---------------------------------------------------------------------------------------------
@@ -151,6 +216,7 @@ class RelaxResult:
 
 
 LARGE_NETWORK = 1024    # from this many nodes a single network's steps sweep J on all cores
+_FIELD_LIMIT = 1e300    # largest sum_j |J_ij| accepted: fields J x (|x| <= 1) stay finite
 
 
 def _owned(a, dtype=float):
@@ -245,6 +311,11 @@ class AttractorBatch:
             raise ValueError(f"coupling must have shape ({n}, {n}) or ({B}, {n}, {n}), got {J.shape}")
         if np.any(np.diagonal(J, axis1=1, axis2=2) != 0):
             raise ValueError("coupling must have a zero diagonal (no self-connections)")
+        with np.errstate(over="ignore"):
+            rows = np.sum(np.abs(J), axis=2)
+        if not np.all(rows < _FIELD_LIMIT):     # then no field J x (|x| <= 1) can overflow
+            raise ValueError(f"coupling is too large: a row's sum of |J_ij| is "
+                             f"{np.max(rows):.3g}, the limit {_FIELD_LIMIT:.0e}")
         # Always an owned copy: J may be a (read-only, broadcast or transposed) view of another
         # network's couplings, which must neither be shared nor be written through.
         self._JT = np.array(np.swapaxes(J, 1, 2), dtype=float, order="C", copy=True)
@@ -273,7 +344,7 @@ class AttractorBatch:
     def _vfe_parts(self, bias):
         out = np.empty((self.n_networks, 3))
         K.macro_vfe_batch(self._JT, self._state, self._bias_array(bias), out)
-        return out
+        return _finite_vfe(out)
 
     def vfe(self, bias=None):
         """Macro-scale VFE at the current state (see :func:`macro_vfe`), shape (B,)."""
@@ -303,7 +374,7 @@ class AttractorBatch:
         B, n = self.n_networks, self.n_nodes
         if node_order is None:
             return np.stack([np.argsort(g.random((steps, n)), axis=1) for g in self._rngs])
-        o = np.asarray(node_order)
+        o = _int_array(node_order, "node_order", check_dtype=False)
         if o.shape == (steps, n) and B == 1:
             o = o[None]
         if o.shape != (B, steps, n) or not np.issubdtype(o.dtype, np.integer):
@@ -338,7 +409,7 @@ class AttractorBatch:
             The learning rule's anti-Hebbian prediction: ``L(h_i)`` with ``h = J x_old`` (no
             bias, no precision; the reference code, default) or ``L(b_i + h_i)`` (the paper's
             equation as written). See the reproduction notes.
-        progress : bool — show a tqdm progress bar over chunks
+        progress : bool — show a tqdm progress bar of the steps
 
         Returns
         -------
@@ -350,9 +421,9 @@ class AttractorBatch:
             pats = pats[None]
         if pats.ndim != 3 or pats.shape[2] != n or pats.shape[0] not in (1, B):
             raise ValueError(f"patterns must have shape (P, {n}) or ({B}, P, {n}), got {np.shape(patterns)}")
-        idx = np.asarray(segment_index)
-        if not np.issubdtype(idx.dtype, np.integer):
-            raise TypeError("segment_index must hold integers")
+        if pats.shape[1] < 1:
+            raise ValueError(f"patterns must hold at least one pattern, got shape {np.shape(patterns)}")
+        idx = _int_array(segment_index, "segment_index")
         if idx.ndim == 1:
             idx = np.broadcast_to(idx, (B, idx.shape[0]))
         if idx.ndim != 2 or idx.shape[0] != B or idx.shape[1] < 1:
@@ -364,8 +435,8 @@ class AttractorBatch:
         scale = _per_network(scale, "scale", B, allow_zero=True)
         iT = _per_network(inverse_temperature, "inverse_temperature", B, allow_zero=False)
         alpha = _per_network(learning_rate, "learning_rate", B, allow_zero=True)
-        if not isinstance(stochastic, (bool, np.bool_)):
-            raise TypeError("stochastic must be True or False")
+        flag(stochastic, "stochastic")
+        flag(progress, "progress")
         choice(schedule, "schedule", {"synchronous", "sequential"})
         choice(record, "record", {"states", "means", "trace", None})
         pred_bias = {"code": 0.0, "paper": 1.0}[choice(prediction, "prediction", {"code", "paper"})]
@@ -374,6 +445,7 @@ class AttractorBatch:
         if not stochastic and uniforms is not None:
             raise ValueError("uniforms are only used when stochastic=True")
         U_all = self._check_uniforms(uniforms, T) if stochastic else None
+        self._check_growth(alpha, T)
         sequential = schedule == "sequential"
         if node_order is not None and not sequential:
             raise ValueError('node_order is only used with schedule="sequential"')
@@ -383,38 +455,75 @@ class AttractorBatch:
                "means": np.empty((B, S, n)) if record == "means" else None,
                "trace": np.empty((B, T, 4)) if record == "trace" else None, None: None}
         x = self._state
-        seg_per_chunk = max(1, _CHUNK_BUDGET // (B * n * steps_per_segment))
-        chunk_steps = seg_per_chunk * steps_per_segment
+        h = np.empty((B, n))             # J x, carried from one kernel call to the next
+        work = B * _step_work(n, trace=record == "trace", sequential=sequential)
+        calls = _Calls(_WORK_BUDGET // work, _CHUNK_BUDGET // (B * n))
+        # One large network: the column-parallel kernel (the same numbers as the batched one; a
+        # step is bound by memory bandwidth, so all cores sweep J).
+        large = B == 1 and n >= LARGE_NETWORK and not sequential
+        if large:
+            import numba
+
+            n_chunks = max(1, numba.get_num_threads())
         none = np.zeros((B, 0, 0))
         draw = stochastic and U_all is None     # kernels draw from the networks' generators
         # Addresses are looked up per call (0.6 ms for 380 networks), not stored: a copied or
         # unpickled batch has new generators, and stored addresses would point at the old ones.
         rng_fn, rng_state = _rng.addresses(self._rngs) if draw else (np.zeros(B, np.int64),) * 2
-        no_uniforms = np.zeros((B, 0, 0))
-        starts = range(0, T, chunk_steps)
+        no_orders = np.zeros((B, 0, 0), np.int64)
+        K_ = steps_per_segment
+        partial = None                  # sum of the states of a segment split between chunks
+        bar = None
         if progress:
             from tqdm.auto import tqdm
 
-            starts = tqdm(starts, desc="simulating", unit="chunk", leave=False)
-        for start in starts:
-            stop = min(T, start + chunk_steps)
-            s0, s1 = start // steps_per_segment, stop // steps_per_segment
-            U = _owned(U_all[:, start:stop]) if U_all is not None else no_uniforms
-            orders = (np.ascontiguousarray(orders_all[:, start:stop]) if sequential
-                      else np.zeros((B, 0, 0), np.int64))
-            st = np.empty((B, stop - start, n)) if record == "states" else none
-            mn = np.empty((B, s1 - s0, n)) if record == "means" else none
-            tr = np.empty((B, stop - start, 4)) if record == "trace" else none
+            bar = tqdm(total=T, desc="simulating", unit="step", leave=False)
+        # The generators stay locked for the whole run (its draws are one sequence), and the
+        # lock is taken once: Ctrl-C lands between two kernel calls, inside this block.
+        try:
             with _rng.locked(self._rngs) if draw else contextlib.nullcontext():
-                K.run_batch(self._JT, x, pats, _owned(idx[:, s0:s1], np.int64), scale,
-                            steps_per_segment, iT, alpha, pred_bias, U, rng_fn, rng_state, orders,
-                            bool(stochastic), sequential, st, mn, tr)
-            if record == "states":
-                out["states"][:, start:stop] = st
-            elif record == "means":
-                out["means"][:, s0:s1] = mn
-            elif record == "trace":
-                out["trace"][:, start:stop] = tr
+                start = 0
+                while start < T:
+                    stop = min(T, start + calls.steps)
+                    s0, s1 = start // K_, (stop - 1) // K_ + 1    # the segments the call touches
+                    first = start - s0 * K_
+                    seg = _owned(idx[:, s0:s1], np.int64)
+                    U = _owned(U_all[:, start:stop]) if U_all is not None else none
+                    orders = (np.ascontiguousarray(orders_all[:, start:stop]) if sequential
+                              else no_orders)
+                    st = np.empty((B, stop - start, n)) if record == "states" else none
+                    mn = np.empty((B, s1 - s0, n)) if record == "means" else none
+                    if record == "means" and first > 0:
+                        mn[:, 0] = partial
+                    tr = np.empty((B, stop - start, 4)) if record == "trace" else none
+                    t0 = time.perf_counter()
+                    if large:
+                        K.run_large_segments(self._JT[0], x[0], h[0], start == 0, pats[0],
+                                             seg[0], scale[0], K_, first, stop - start, iT[0],
+                                             alpha[0], pred_bias, U[0], rng_fn[0], rng_state[0],
+                                             bool(stochastic), n_chunks, st[0], mn[0], tr[0])
+                    else:
+                        K.run_batch(self._JT, x, h, start == 0, pats, seg, scale, K_, first,
+                                    stop - start, iT, alpha, pred_bias, U, rng_fn, rng_state,
+                                    orders, bool(stochastic), sequential, st, mn, tr)
+                    calls.took(stop - start, time.perf_counter() - t0)
+                    if not np.all(np.isfinite(h)):        # (the field after the last step)
+                        raise ValueError(       # (_check_growth bounds each call, not a series)
+                            "learning_rate is too large: the couplings overflowed while learning"
+                            " (J and the state are no longer finite)")
+                    if record == "states":
+                        out["states"][:, start:stop] = st
+                    elif record == "means":
+                        out["means"][:, s0:s1] = mn
+                        partial = mn[:, -1]
+                    elif record == "trace":
+                        out["trace"][:, start:stop] = tr
+                    if bar is not None:
+                        bar.update(stop - start)
+                    start = stop
+        finally:
+            if bar is not None:
+                bar.close()
         return out[record]
 
     def run(self, bias, steps, *, inverse_temperature=1.0, learning_rate=0.0, stochastic=True,
@@ -439,48 +548,25 @@ class AttractorBatch:
         """
         steps = count(steps, "steps")
         b = self._bias_array(bias)
-        if (self.n_networks == 1 and self.n_nodes >= LARGE_NETWORK and schedule == "synchronous"
-                and node_order is None):
-            return self._run_large(b[0], steps, inverse_temperature, learning_rate, stochastic,
-                                   uniforms, progress)
         return self.simulate(b[:, None, :], np.zeros((self.n_networks, steps), np.int64),
                              steps_per_segment=1, inverse_temperature=inverse_temperature,
                              learning_rate=learning_rate, stochastic=stochastic,
                              schedule=schedule, uniforms=uniforms, node_order=node_order,
                              record="states", progress=progress)
 
-    def _run_large(self, bias, steps, inverse_temperature, learning_rate, stochastic, uniforms,
-                   progress):
-        """One large network: the column-parallel kernel (same arithmetic, same numbers as the
-        batched kernel; a step is bound by memory bandwidth, so both cores sweep J)."""
-        import numba
-
-        n = self.n_nodes
-        iT = float(_per_network(inverse_temperature, "inverse_temperature", 1, allow_zero=False)[0])
-        alpha = float(_per_network(learning_rate, "learning_rate", 1, allow_zero=True)[0])
-        if not isinstance(stochastic, (bool, np.bool_)):
-            raise TypeError("stochastic must be True or False")
-        if not stochastic and uniforms is not None:
-            raise ValueError("uniforms are only used when stochastic=True")
-        U_all = self._check_uniforms(uniforms, steps) if stochastic else None
-        states = np.empty((steps, n))
-        x = self._state[0]
-        chunk = max(1, _CHUNK_BUDGET // n)
-        draw = stochastic and U_all is None
-        rng_fn, rng_state = _rng.addresses(self._rngs) if draw else (np.zeros(1, np.int64),) * 2
-        starts = range(0, steps, chunk)
-        if progress:
-            from tqdm.auto import tqdm
-
-            starts = tqdm(starts, desc="simulating", unit="chunk", leave=False)
-        for start in starts:
-            stop = min(steps, start + chunk)
-            U = _owned(U_all[0, start:stop]) if U_all is not None else np.zeros((0, 0))
-            with _rng.locked(self._rngs) if draw else contextlib.nullcontext():
-                K.run_large(self._JT[0], x, _owned(bias), stop - start, iT, alpha, U, rng_fn[0],
-                            rng_state[0], bool(stochastic), max(1, numba.get_num_threads()),
-                            states[start:stop])
-        return states[None]
+    def _check_growth(self, alpha, steps):
+        """Refuse a learning rate with which the couplings could overflow in ``steps`` steps: a
+        step changes each J_ij by at most 2 alpha, so sum_j |J_ij| grows by at most
+        2 alpha (n - 1) per step. (Only extreme rates are checked: this costs a pass over J.)"""
+        with np.errstate(over="ignore"):
+            growth = 2.0 * alpha * max(self.n_nodes - 1, 1) * steps
+        if np.all(growth < 1e290):
+            return
+        with np.errstate(over="ignore"):
+            rows = np.max(np.sum(np.abs(self._JT), axis=1), axis=1) + growth
+        if not np.all(rows < _FIELD_LIMIT):
+            raise ValueError(f"learning_rate is too large: over {steps} steps the couplings could "
+                             f"overflow (sum_j |J_ij| could reach {np.max(rows):.3g})")
 
     def _pattern_order(self, n_patterns, epochs, order):
         choice(order, "order", {"random", "sequential"})
@@ -505,7 +591,9 @@ class AttractorBatch:
         learning_rate : float or array (B,), >= 0
         epochs, steps_per_epoch : int >= 1
         order : "random" or "sequential"
-        record : bool — record the macro VFE, its parts and ||dJ||_F after every step
+        record : bool, default False
+            Record the macro VFE, its parts and ||dJ||_F after every step (the VFE costs one
+            more sweep over J per step). Without it the trace holds only ``pattern_index``.
         uniforms : array (B, epochs*steps_per_epoch, n), optional — replaces random draws
         prediction : "code" (default) or "paper" — see :meth:`simulate`
 
@@ -521,6 +609,7 @@ class AttractorBatch:
         evidence = _per_network(evidence, "evidence", self.n_networks, allow_zero=False)
         positive_array(inverse_temperature, "inverse_temperature")
         positive_array(learning_rate, "learning_rate", allow_zero=True)
+        flag(record, "record")
         idx = self._pattern_order(pats.shape[0], epochs, order)
         tr = self.simulate(pats, idx, scale=evidence, steps_per_segment=steps_per_epoch,
                            inverse_temperature=inverse_temperature, learning_rate=learning_rate,
@@ -535,7 +624,8 @@ class AttractorBatch:
         """Deterministic dynamics ``x <- L(iT (b + J x))`` from ``start`` to a fixed point.
 
         Used to find attractors (the reference code: zero bias, iT = 1). Does not change the
-        network's state.
+        network's state. A long relaxation runs as a series of short compiled calls, so Ctrl-C
+        stops it (with ``KeyboardInterrupt``) within a fraction of a second.
 
         Parameters
         ----------
@@ -559,13 +649,23 @@ class AttractorBatch:
             raise ValueError(f"start must have shape ({n},), (M, {n}) or ({B}, M, {n}), got {np.shape(start)}")
         iT = _per_network(inverse_temperature, "inverse_temperature", B, allow_zero=False)
         tol = positive(tol, "tol")
-        max_steps = count(max_steps, "max_steps")
-        x0 = _owned(x0)
-        out = np.empty_like(x0)
-        steps = np.empty(x0.shape[:2], np.int64)
-        conv = np.empty(x0.shape[:2], np.bool_)
-        K.relax_batch(self._JT, x0, self._bias_array(bias), iT, tol, max_steps, out, steps, conv)
-        return RelaxResult(out, steps, conv)
+        # (more steps than 2**62 would take centuries: the bound only keeps the count an int64)
+        max_steps = min(count(max_steps, "max_steps"), 2 ** 62)
+        b = self._bias_array(bias)
+        x = np.array(x0, dtype=float, order="C", copy=True)     # iterated in place
+        steps = np.zeros(x.shape[:2], np.int64)
+        conv = np.zeros(x.shape[:2], np.bool_)
+        # In calls of bounded time (see _CALL_SECONDS), each resuming where the last stopped.
+        calls = _Calls(_WORK_BUDGET // (max(1, x.shape[0] * x.shape[1]) * _step_work(n)),
+                       max_steps)
+        while np.any(~conv & (steps < max_steps)):
+            t0 = time.perf_counter()
+            K.relax_batch(self._JT, x, b, iT, tol, calls.steps, max_steps, steps, conv)
+            calls.took(calls.steps, time.perf_counter() - t0)
+        if not np.all(np.isfinite(x)):
+            raise ValueError("start is too large for these couplings: the field J @ start "
+                             "overflows")
+        return RelaxResult(x, steps, conv)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -639,16 +739,17 @@ class AttractorNetwork:
         if uniforms is not None:
             uniforms = finite_array(uniforms, "uniforms", shape=(None, self.n_nodes))[None]
         if node_order is not None:
-            node_order = np.asarray(node_order)[None]
+            node_order = _int_array(node_order, "node_order", check_dtype=False)[None]
         return self._batch.run(bias, steps, inverse_temperature=inverse_temperature,
                                learning_rate=learning_rate, stochastic=stochastic,
                                schedule=schedule, uniforms=uniforms, node_order=node_order,
                                progress=progress)[0]
 
     def train(self, patterns, *, evidence=1.0, epochs, steps_per_epoch, inverse_temperature,
-              learning_rate, order="random", record=True, schedule="synchronous", uniforms=None,
+              learning_rate, order="random", record=False, schedule="synchronous", uniforms=None,
               prediction="code", progress=False):
-        """See :meth:`AttractorBatch.train`; the trace's arrays have no batch axis."""
+        """See :meth:`AttractorBatch.train` (the same defaults; ``record=True`` for the VFE
+        trace); the trace's arrays have no batch axis."""
         for v, name in ((evidence, "evidence"), (inverse_temperature, "inverse_temperature"),
                         (learning_rate, "learning_rate")):
             _scalar(v, name)
@@ -672,6 +773,18 @@ class AttractorNetwork:
         if x0.ndim == 1:
             return RelaxResult(res.states[0, 0], res.steps[0, 0], res.converged[0, 0])
         return RelaxResult(res.states[0], res.steps[0], res.converged[0])
+
+
+def _int_array(value, name, *, check_dtype=True):
+    """``value`` as an array (of integers, with ``check_dtype``); what is not an array at all
+    (a ragged nested list, ...) or holds no integers is a TypeError naming the argument."""
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an integer array, got {type(value).__name__}") from exc
+    if check_dtype and not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{name} must hold integers, got dtype {arr.dtype}")
+    return arr
 
 
 def _scalar(value, name):

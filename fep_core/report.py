@@ -193,6 +193,23 @@ def simulation1_runs(seeds=range(20), **kwargs):
     return experiments.simulation1_seeds(_seeds(seeds), **kwargs)
 
 
+def _regimes(regimes):
+    """A non-empty dict name -> (evidence, inverse_temperature)."""
+    want = "a dict name -> (evidence, inverse_temperature)"
+    try:
+        out = dict(regimes)
+    except (TypeError, ValueError):
+        raise TypeError(f"regimes must be {want}, got {type(regimes).__name__}") from None
+    if not out:
+        raise ValueError(f"regimes must be {want} with at least one regime")
+    for name, cell in out.items():
+        if isinstance(cell, (str, bytes)) or not hasattr(cell, "__len__"):
+            raise TypeError(f"regimes must be {want}, got {type(cell).__name__} for {name!r}")
+        if len(cell) != 2:
+            raise ValueError(f"regimes must be {want}, got {len(cell)} values for {name!r}")
+    return out
+
+
 def regime_runs(seeds=range(5), regimes=None, **kwargs):
     """The Simulation-2 regime cells for each seed, via :func:`fep_core.experiments.simulation2_cell`.
 
@@ -210,7 +227,7 @@ def regime_runs(seeds=range(5), regimes=None, **kwargs):
     pairs), attractor_correlation, asymmetry, converged) plus ``orthogonality_with_self`` (the
     full-matrix convention of the paper's data value) and ``attractor_amplitude`` (mean |state|).
     """
-    regimes = experiments.REGIMES if regimes is None else dict(regimes)
+    regimes = experiments.REGIMES if regimes is None else _regimes(regimes)
     rows = []
     for s in _seeds(seeds):
         for name, (e, t) in regimes.items():
@@ -501,6 +518,10 @@ def balanced_cell_variants(variants, seeds=range(5), **kwargs):
     """
     if not isinstance(variants, dict) or not variants:
         raise TypeError("variants must be a non-empty dict name -> settings")
+    for name, settings in variants.items():
+        if not isinstance(settings, dict):
+            raise TypeError(f"variants must map each name to a dict of simulation2_cell arguments, got "
+                            f"{type(settings).__name__} for {name!r}")
     frames = []
     for name, settings in variants.items():
         df = regime_runs(seeds, regimes={"balanced": _BALANCED}, **{**kwargs, **dict(settings)})
@@ -510,7 +531,14 @@ def balanced_cell_variants(variants, seeds=range(5), **kwargs):
 
 def learning_rate_effect(seeds=range(5), learning_rates=(0.001, 0.01), **kwargs):
     """Note 2: the balanced cell at the code's learning rate 0.001 and the text's 0.01, over seeds."""
+    if isinstance(learning_rates, (str, bytes, numbers.Number)) or not hasattr(learning_rates, "__iter__"):
+        raise TypeError(f"learning_rates must be a sequence of learning rates, got {type(learning_rates).__name__}")
+    learning_rates = list(learning_rates)
     variants = {f"learning rate {positive(a, 'learning_rates'):g}": {"learning_rate": a} for a in learning_rates}
+    if not variants:
+        raise ValueError("learning_rates must hold at least one learning rate")
+    if len(variants) != len(learning_rates):
+        raise ValueError("learning_rates must not repeat a learning rate")
     return balanced_cell_variants(variants, seeds, **kwargs)
 
 

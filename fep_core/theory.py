@@ -24,6 +24,8 @@ Couplings: ``J[i, j]`` is the weight from node j to node i, with a zero diagonal
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import cb
@@ -39,24 +41,61 @@ __all__ = ["local_evidence", "log_joint", "node_free_energy", "node_free_energy_
 # ---------------------------------------------------------------------------------------------
 # argument checks
 
+MAX_GRID_POINTS = 4_000_000        # most points of a tensor quadrature grid (n_points**n_nodes)
+MAX_RULE_POINTS = 1000             # most Gauss-Legendre nodes per axis (the rule costs O(n_points**3))
+
+
+def _rule_points(n_points):
+    m = count(n_points, "n_points", minimum=2)
+    if m > MAX_RULE_POINTS:
+        raise ValueError(f"n_points must be at most {MAX_RULE_POINTS} (Gauss-Legendre nodes per axis), got {m}")
+    return m
+
 
 def _coupling(coupling):
     J = finite_array(coupling, "coupling", ndim=2)
     if J.shape[0] != J.shape[1]:
         raise ValueError(f"coupling must be square, got shape {J.shape}")
+    if J.shape[0] < 1:
+        raise ValueError(f"coupling must describe at least one node, got shape {J.shape}")
     if np.any(np.diagonal(J) != 0):
         raise ValueError("coupling must have a zero diagonal (no self-connections)")
     return J
 
 
 def _vector(value, name, n):
-    return finite_array(value, name, shape=(n,))
+    """One value per node: shape ``(n,)``, ``n`` the number of nodes of the coupling."""
+    v = finite_array(value, name)
+    if v.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},), one entry per node of coupling "
+                         f"({n} nodes), got {v.shape}")
+    return v
+
+
+def _state(value, name, n):
+    """One network state: shape ``(n,)``, entries in [-1, 1]."""
+    x = _vector(value, name, n)
+    if np.any(np.abs(x) > 1):
+        raise ValueError(f"{name} must lie in [-1, 1]")
+    return x
+
+
+def _broadcast(**arrays):
+    """Check that the named arrays broadcast together; a ValueError naming every one otherwise."""
+    try:
+        return np.broadcast_shapes(*(a.shape for a in arrays.values()))
+    except ValueError:
+        names = list(arrays)
+        got = ", ".join(f"{name} {a.shape}" for name, a in arrays.items())
+        raise ValueError(f"{', '.join(names[:-1])} and {names[-1]} must have shapes that broadcast "
+                         f"together, got {got}") from None
 
 
 def _states(value, name, n):
     x = finite_array(value, name)
     if x.ndim < 1 or x.shape[-1] != n:
-        raise ValueError(f"{name} must have shape (..., {n}), got {x.shape}")
+        raise ValueError(f"{name} must have shape (..., {n}), one entry per node of coupling "
+                         f"({n} nodes), got {x.shape}")
     if np.any(np.abs(x) > 1):
         raise ValueError(f"{name} must lie in [-1, 1]")
     return x
@@ -65,7 +104,7 @@ def _states(value, name, n):
 def _node(node, n):
     node = count(node, "node", minimum=0)
     if node >= n:
-        raise ValueError(f"node must be below the number of nodes ({n}), got {node}")
+        raise ValueError(f"node must be below the number of nodes of coupling ({n}), got {node}")
     return node
 
 
@@ -88,7 +127,7 @@ def local_evidence(bias, coupling, state):
     """
     J = _coupling(coupling)
     n = J.shape[0]
-    return _vector(bias, "bias", n) + J @ _states(state, "state", n)
+    return _vector(bias, "bias", n) + J @ _state(state, "state", n)
 
 
 def log_joint(states, bias, coupling, *, inverse_temperature=1.0, pair_weight=0.5):
@@ -150,7 +189,7 @@ def node_free_energy(b_q, node, bias, coupling, state, *, inverse_temperature=1.
     n = J.shape[0]
     i = _node(node, n)
     b = _vector(bias, "bias", n)
-    x = _states(state, "state", n).copy()
+    x = _state(state, "state", n).copy()
     iT = positive(inverse_temperature, "inverse_temperature")
     bq = finite_array(b_q, "b_q")
     x[i] = 0.0                              # node i's own state is integrated, not given
@@ -163,9 +202,11 @@ def node_free_energy(b_q, node, bias, coupling, state, *, inverse_temperature=1.
 
 def node_free_energy_gradient(b_q, theta, *, inverse_temperature=1.0):
     """``dF/db_q = (b_q - iT theta) L'(b_q)`` (broadcast): the prediction error times the Fisher
-    information of CB(b_q)."""
+    information of CB(b_q). ``b_q`` and ``theta`` must broadcast together (a ``ValueError`` naming
+    them otherwise); empty arrays give an empty result."""
     bq = finite_array(b_q, "b_q")
     th = finite_array(theta, "theta")
+    _broadcast(b_q=bq, theta=th)
     iT = positive(inverse_temperature, "inverse_temperature")
     out = (bq - iT * th) * cb.langevin_prime(bq)
     return float(out) if np.ndim(out) == 0 else out
@@ -192,11 +233,14 @@ def relax_variational_bias(b_start, theta, *, learning_rate, n_steps, inverse_te
     ndarray (n_steps + 1,): b_q before the first step and after every step.
     """
     b = float(finite_array(b_start, "b_start", ndim=0))
-    target = float(finite_array(theta, "theta", ndim=0)) * positive(inverse_temperature,
-                                                                    "inverse_temperature")
+    theta = float(finite_array(theta, "theta", ndim=0))
+    iT = positive(inverse_temperature, "inverse_temperature")
+    target = theta * iT
+    if not math.isfinite(target):
+        raise ValueError(f"theta * inverse_temperature overflows ({theta:g} * {iT:g}); use smaller values")
     eps = positive(learning_rate, "learning_rate")
     n_steps = count(n_steps, "n_steps")
-    choice(scheme, "scheme", {"plain", "natural"})
+    choice(scheme, "scheme", ("plain", "natural"))
     path = np.empty(n_steps + 1)
     path[0] = b
     for t in range(n_steps):
@@ -214,11 +258,14 @@ def relax_variational_bias(b_start, theta, *, learning_rate, n_steps, inverse_te
 
 def node_surprise(state_i, u):
     """Surprise ``-ln CB(sigma_i | u) = A(u) - u sigma_i`` of a node's state under evidence ``u``
-    (broadcast). The learning rule descends it with respect to the couplings."""
+    (broadcast: ``state_i`` and ``u`` must broadcast together, a ``ValueError`` naming them
+    otherwise; empty arrays give an empty result). The learning rule descends it with respect to
+    the couplings."""
     s = finite_array(state_i, "state_i")
     if np.any(np.abs(s) > 1):
         raise ValueError("state_i must lie in [-1, 1]")
     uu = finite_array(u, "u")
+    _broadcast(state_i=s, u=uu)
     out = cb.log_partition(uu) - uu * s
     return float(out) if np.ndim(out) == 0 else out
 
@@ -241,9 +288,14 @@ def learning_gradient(coupling, bias, presynaptic, postsynaptic):
     """
     J = _coupling(coupling)
     n = J.shape[0]
-    x = _states(presynaptic, "presynaptic", n)
-    s = _states(postsynaptic, "postsynaptic", n)
-    u = _vector(bias, "bias", n) + J @ x
+    x = _state(presynaptic, "presynaptic", n)
+    s = _state(postsynaptic, "postsynaptic", n)
+    return _learning_gradient(J, _vector(bias, "bias", n), x, s)
+
+
+def _learning_gradient(J, b, x, s):
+    """:func:`learning_gradient` for validated arguments."""
+    u = b + J @ x
     G = np.outer(cb.langevin(u) - s, x)
     np.fill_diagonal(G, 0.0)
     return G
@@ -257,8 +309,8 @@ def coupling_update_reference(coupling, state_old, state_new, *, learning_rate):
     """
     J = _coupling(coupling)
     n = J.shape[0]
-    old = _states(state_old, "state_old", n)
-    new = _states(state_new, "state_new", n)
+    old = _state(state_old, "state_old", n)
+    new = _state(state_new, "state_new", n)
     alpha = positive(learning_rate, "learning_rate", allow_zero=True)
     dJ = alpha * np.outer(new - cb.langevin(J @ old), new)
     np.fill_diagonal(dJ, 0.0)
@@ -269,8 +321,13 @@ def coupling_update_gradient(coupling, bias, state_old, state_new, *, learning_r
     """The paper's rule read as one gradient step: ``-alpha * learning_gradient`` with the old
     state as the evidence (``u = b + J sigma_old``) and presynaptic factor, the new state as the
     outcome. Returns ``dJ`` (n, n)."""
+    J = _coupling(coupling)
+    n = J.shape[0]
+    b = _vector(bias, "bias", n)
+    old = _state(state_old, "state_old", n)
+    new = _state(state_new, "state_new", n)
     alpha = positive(learning_rate, "learning_rate", allow_zero=True)
-    return -alpha * learning_gradient(coupling, bias, state_old, state_new)
+    return -alpha * _learning_gradient(J, b, old, new)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,6 +337,9 @@ def coupling_update_gradient(coupling, bias, state_old, state_new, *, learning_r
 def quadrature_grid(n_nodes, n_points=48):
     """Tensor-product Gauss-Legendre rule on ``[-1, 1]^n_nodes``.
 
+    At most :data:`MAX_GRID_POINTS` points in all and :data:`MAX_RULE_POINTS` per axis (a
+    ``ValueError`` otherwise, raised before any large number is formed).
+
     Returns
     -------
     points : ndarray (n_points**n_nodes, n_nodes)
@@ -287,8 +347,12 @@ def quadrature_grid(n_nodes, n_points=48):
     """
     n = count(n_nodes, "n_nodes")
     m = count(n_points, "n_points", minimum=2)
-    if m ** n > 4_000_000:
-        raise ValueError(f"n_points**n_nodes = {m ** n} is too many points; use fewer nodes or points")
+    # compare logarithms first: m**n itself has n log2(m) bits (a hang for n = 10**8)
+    if n * math.log(m) > math.log(MAX_GRID_POINTS) + 1e-9 or m ** n > MAX_GRID_POINTS:
+        size = f"{m ** n:,}" if n * math.log10(m) < 30 else f"about 10^{n * math.log10(m):.4g}"
+        raise ValueError(f"n_points**n_nodes = {m}**{n} = {size} is too many points (at most "
+                         f"{MAX_GRID_POINTS:,}); use fewer nodes or points")
+    m = _rule_points(m)
     x, w = np.polynomial.legendre.leggauss(m)
     grids = np.meshgrid(*([x] * n), indexing="ij")
     wgrids = np.meshgrid(*([w] * n), indexing="ij")
@@ -337,11 +401,11 @@ def conditional_density(x, node, state, bias, coupling, *, inverse_temperature=1
     J = _coupling(coupling)
     n = J.shape[0]
     i = _node(node, n)
-    base = _states(state, "state", n)
+    base = _state(state, "state", n)
     xs = finite_array(x, "x")
     if np.any(np.abs(xs) > 1):
         raise ValueError("x must lie in [-1, 1]")
-    nodes, weights = np.polynomial.legendre.leggauss(count(n_points, "n_points", minimum=2))
+    nodes, weights = np.polynomial.legendre.leggauss(_rule_points(n_points))
 
     def joint_at(values):
         full = np.repeat(base[None], values.size, axis=0)

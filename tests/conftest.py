@@ -1,6 +1,12 @@
-"""Session-wide pytest hooks."""
+"""Session-wide pytest hooks and shared fixtures."""
+import _thread
+import signal
+import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "_build" / "screenshots"
 _START = {}
@@ -19,3 +25,67 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("screenshots saved by this run")
         for path in shots:
             terminalreporter.write_line(str(path))
+
+
+def _steps_taking(seconds, call, k=1000):
+    """About how many steps ``call(k)`` needs to run for ``seconds`` (timed at >= 0.1 s)."""
+    while True:
+        t0 = time.perf_counter()
+        call(k)
+        dt = time.perf_counter() - t0
+        if dt >= 0.1:
+            return int(k * seconds / dt)
+        k *= 4
+
+
+def _seconds_to_interrupt(call, after=0.3):
+    """Seconds from a Ctrl-C (``_thread.interrupt_main``), ``after`` seconds into ``call()``,
+    to the KeyboardInterrupt. If ``call()`` ends first, the interrupt is still caught here."""
+    timer = threading.Timer(after, _thread.interrupt_main)
+    t0 = time.perf_counter()
+    try:
+        timer.start()
+        call()
+        timer.join()
+        for _ in range(1000):       # a pending signal is handled at a jump back, at the latest
+            pass
+    except KeyboardInterrupt:
+        seconds = time.perf_counter() - t0 - after
+        timer.join()
+        return seconds
+    pytest.fail("no KeyboardInterrupt")
+
+
+@pytest.fixture
+def ctrl_c():
+    """``steps_taking(seconds, call, k)`` and ``seconds_to_interrupt(call)``, with Python's own
+    SIGINT handler installed for the test: an earlier test (a JupyterLab server, a browser) may
+    have left SIGINT ignored, and ``interrupt_main`` does nothing then."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield SimpleNamespace(steps_taking=_steps_taking, seconds_to_interrupt=_seconds_to_interrupt)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _locks_free_in_another_thread(gens):
+    """For each generator, whether another thread could take its bit generator's lock now."""
+    free = []
+
+    def probe():
+        for g in gens:
+            ok = g.bit_generator.lock.acquire(blocking=False)
+            free.append(ok)
+            if ok:
+                g.bit_generator.lock.release()
+
+    thread = threading.Thread(target=probe)
+    thread.start()
+    thread.join()
+    return free
+
+
+@pytest.fixture
+def locks_free():
+    """``locks_free(gens)``: per generator, whether its lock is free for another thread."""
+    return _locks_free_in_another_thread

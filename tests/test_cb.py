@@ -765,3 +765,49 @@ def test_sample_rejects_a_bad_rng():
         cb.sample(0.5, rng="seed")
     with pytest.raises(TypeError):
         cb.sample(0.5)   # rng is required
+
+
+# ---------------------------------------------------------------------------------------------
+# Shapes of two array arguments and the size of a sample: checked up front, named in the error
+
+
+@pytest.mark.parametrize("call, first, second", [
+    (lambda a, b: cb.kl(a, b), "bq", "bp"),
+    (lambda a, b: cb.log_pdf(a, b), "x", "b"),
+    (lambda a, b: cb.pdf(a, b), "x", "b"),
+    (lambda a, b: cb.cdf(a, b), "x", "b"),
+    (lambda a, b: cb.ppf(a, b), "u", "b"),
+])
+def test_mismatched_shapes_name_both_arguments(call, first, second):
+    for a, b in ((np.full(3, 0.5), np.full(2, 0.5)), (np.zeros(0), np.full(2, 0.5)),
+                 (np.full((2, 3), 0.5), np.full(2, 0.5))):
+        with pytest.raises(ValueError, match=rf"^{first} and {second} must broadcast") as info:
+            call(a, b)
+        assert f"({first})" in str(info.value) and f"({second})" in str(info.value)
+
+
+def test_empty_input_gives_an_empty_result():
+    assert cb.kl(np.zeros(0), 0.5).shape == (0,)
+    assert cb.cdf(np.zeros((0, 2)), np.ones(2)).shape == (0, 2)
+    assert cb.langevin([]).shape == (0,)
+
+
+@pytest.mark.parametrize("size, error", [
+    (2.5, TypeError), (float("nan"), TypeError), ("3", TypeError), (None, None), (True, TypeError),
+    ([3, 2.0], TypeError), (np.array([3.0, 2.0]), TypeError), (np.zeros((1, 2), int), ValueError),
+    (-1, ValueError), ((3, -2), ValueError), (0, ValueError), ((3, 3), ValueError),
+])
+def test_sample_checks_size(size, error):
+    if error is None:
+        assert cb.sample(np.array([0.5, -1.0]), rng=0, size=size).shape == (2,)
+        return
+    with pytest.raises(error, match=r"^size\b"):
+        cb.sample(np.array([0.5, -1.0]), rng=0, size=size)
+
+
+def test_sample_size_forms_agree_bit_for_bit():
+    b = np.array([0.5, -1.0])
+    ref = cb.sample(b, rng=3, size=(4, 2))
+    for size in ([4, 2], np.array([4, 2]), (np.int64(4), 2)):
+        assert_array_equal(cb.sample(b, rng=3, size=size), ref)
+    assert_array_equal(cb.sample(0.5, rng=3, size=np.int64(5)), cb.sample(0.5, rng=3, size=5))

@@ -304,3 +304,193 @@ def test_primer_gaussian_plots():
     fig, ax = plt.subplots()
     assert primers.plot_blog_comparison(G.blog_comparison(), ax=ax) is fig
     plt.close(fig)
+
+
+# ---------------------------------------------------------------------------------------------
+# Edges: wide grids, bad grid arguments, the callback on every corner of its sliders
+def _naive_kl_no_dx(y, n_grid=1000, lower=-5.0, upper=5.0):
+    """The Riemann sum without dx as the blog writes it: sum q ln(q/p) with the densities."""
+    x = np.linspace(lower, upper, n_grid)
+    q = stats.norm.pdf(x)
+    p = stats.norm.pdf(x[:, None], np.asarray(y)[None, :], 0.5)
+    return np.sum(q[:, None] * np.log(q[:, None] / p), axis=0)
+
+
+def test_blog_comparison_wide_grid_is_finite_and_correct():
+    t = G.blog_comparison(lower=-50.0, upper=50.0)
+    num = t.drop(columns=[]).to_numpy(dtype=float)
+    assert np.all(np.isfinite(num))
+    # dx = 0.1: the Riemann sum of this smooth, decaying integrand is the integral to ~1e-13
+    assert_allclose(t.kl_riemann, t.kl_exact, rtol=1e-12)
+    assert_allclose(t.kl_exact, [G.kl(0, 1, y, 0.25) for y in t.y], rtol=1e-14)
+    assert_allclose(t.dx_error + t.sign_error + t.q_error, t.blog - t.optimal, rtol=1e-12)
+    assert_allclose(G.blog_free_energy(t.y.to_numpy(), lower=-50.0, upper=50.0), t.blog, rtol=1e-14)
+    # the far tails, where both densities underflow to 0, contribute (exactly) nothing
+    t2 = G.blog_comparison(lower=-200.0, upper=200.0, n_grid=4001)
+    assert_allclose(t2.kl_riemann, t2.kl_exact, rtol=1e-12)
+
+
+def test_blog_comparison_partly_underflowing_grid():
+    # at x = -20, q ~ 1e-87 is representable but p(x | y=3) ~ exp(-1058) underflows: ln(q/p) = inf
+    t = G.blog_comparison(lower=-20.0, upper=20.0, n_grid=2000)
+    assert np.all(np.isfinite(t.blog)) and np.all(np.isfinite(t.kl_no_dx))
+    assert_allclose(t.kl_riemann, t.kl_exact, rtol=1e-12)
+
+
+def test_blog_numbers_unchanged_on_the_default_grid():
+    ys = np.linspace(-3, 3, 10)
+    t = G.blog_comparison()
+    naive = _naive_kl_no_dx(ys)
+    assert_allclose(t.kl_no_dx, naive, rtol=1e-12)
+    assert_allclose(t.blog, naive + stats.norm.logpdf(ys), rtol=1e-12)
+    assert_allclose(t.with_dx, naive * (10 / 999) + stats.norm.logpdf(ys), rtol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(lower=np.nan), "lower"), (dict(upper=np.inf), "upper"), (dict(lower=1.0, upper=1.0), "upper"),
+    (dict(n_grid=1), "n_grid"), (dict(n_grid=10 ** 12), "n_grid"), (dict(lower=-1e200, upper=1e200), "lower")])
+def test_blog_grid_bad_input(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        G.blog_free_energy(0.0, **kwargs)
+    with pytest.raises(ValueError, match=name):
+        G.blog_comparison(**kwargs)
+
+
+# Slider ranges of `panel(G.explore, ...)` in book/gaussian_primer.ipynb.
+EXPLORE_RANGES = dict(likelihood_precision=(0.1, 100.0), learning_rate=(0.001, 2.0), prior_precision=(0.1, 100.0),
+                      observation=(-5.0, 5.0), n_steps=(5, 200))
+
+
+def _explore_ok(kwargs, draw=True):
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            fig = G.explore(**kwargs)
+        except (ValueError, TypeError) as exc:
+            assert str(exc)
+            return False
+        try:
+            assert isinstance(fig, plt.Figure) and len(fig.axes) == 2
+            if draw:
+                fig.canvas.draw()
+        finally:
+            plt.close(fig)
+    return True
+
+
+@pytest.mark.parametrize("corner", list(__import__("itertools").product(*EXPLORE_RANGES.values())),
+                         ids=lambda c: "_".join(map(str, c)))
+def test_explore_at_every_slider_corner(corner):
+    assert _explore_ok(dict(zip(EXPLORE_RANGES, corner)))       # draws (diverged runs say so)
+
+
+def test_explore_at_random_interior_points():
+    rng = np.random.default_rng(5)
+    for _ in range(30):
+        _explore_ok(dict(likelihood_precision=float(np.exp(rng.uniform(np.log(0.1), np.log(100.0)))),
+                         learning_rate=float(np.exp(rng.uniform(np.log(0.001), np.log(2.0)))),
+                         prior_precision=float(np.exp(rng.uniform(np.log(0.1), np.log(100.0)))),
+                         observation=float(rng.integers(-50, 51) / 10), n_steps=int(rng.integers(5, 201))),
+                    draw=False)
+
+
+def test_blog_comparison_empty_observations():
+    with pytest.raises(ValueError, match="y_values"):
+        G.blog_comparison([])
+    with pytest.raises(ValueError, match="y_values"):
+        G.blog_comparison([0.0, 1e200])
+    with pytest.raises(ValueError, match="y"):
+        G.blog_free_energy(-1e200)
+
+
+def test_blog_errors_bad_table():
+    with pytest.raises(TypeError, match="table"):
+        G.blog_errors([1.0, 2.0])
+    with pytest.raises(ValueError, match="table"):
+        G.blog_errors(G.blog_comparison().drop(columns="dx"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Bad arguments named as the caller spells them (tests/test_properties.py's contract)
+def _names(name):
+    """A ``pytest.raises(match=...)`` pattern: ``name`` as a whole word."""
+    return rf"(?<![A-Za-z0-9_]){name}(?![A-Za-z0-9_])"
+
+
+_V2 = np.array([0.5, 1.0])
+
+
+@pytest.mark.parametrize("bad", [[], np.zeros((0, 3)), np.array([0.5, 1.0, 1.0]), np.zeros(0)])
+@pytest.mark.parametrize("func, valid, arg", [
+    (G.kl, dict(mean_q=_V2, var_q=_V2, mean_p=0.0, var_p=2.0), "mean_q"),
+    (G.kl, dict(mean_q=_V2, var_q=_V2, mean_p=0.0, var_p=2.0), "var_q"),
+    (G.kl, dict(mean_q=_V2, var_q=_V2, mean_p=0.0, var_p=2.0), "mean_p"),
+    (G.kl, dict(mean_q=_V2, var_q=_V2, mean_p=0.0, var_p=2.0), "var_p"),
+    (G.free_energy, dict(mean=_V2, var=_V2, y=_V2), "mean"),
+    (G.free_energy, dict(mean=_V2, var=_V2, y=_V2), "var"),
+    (G.free_energy, dict(mean=_V2, var=_V2, y=_V2), "y"),
+    (G.gradient, dict(mean=_V2, log_sd=_V2, y=_V2), "mean"),
+    (G.gradient, dict(mean=_V2, log_sd=_V2, y=_V2), "log_sd"),
+    (G.gradient, dict(mean=_V2, log_sd=_V2, y=_V2), "y"),
+])
+def test_shapes_that_do_not_broadcast_are_named(func, valid, arg, bad):
+    kwargs = dict(valid)
+    kwargs[arg] = np.asarray(bad) + (1.0 if arg.startswith("var") else 0.0)
+    if kwargs[arg].shape == np.broadcast_shapes(*(np.shape(v) for k, v in valid.items() if k != arg)):
+        pytest.skip("broadcasts")
+    with pytest.raises(ValueError, match=_names(arg)):
+        func(**kwargs)
+
+
+def test_empty_arrays_that_broadcast_give_empty_results():
+    assert G.kl(np.zeros(0), np.ones(0), 0.0, 1.0).shape == (0,)
+    assert G.free_energy(np.zeros(0), 1.0, 0.0).shape == (0,)
+    d_mean, d_log_sd = G.gradient(0.0, np.zeros(0), 1.0)
+    assert d_mean.shape == () and d_log_sd.shape == (0,)
+
+
+@pytest.mark.parametrize("form", [np.full((2, 2, 2), 0.5), np.zeros((0, 3)), ["energy-entropy"], None])
+def test_free_energy_form_must_be_a_name(form):
+    with pytest.raises((ValueError, TypeError), match=_names("form")):
+        G.free_energy(0.0, 1.0, 0.0, form=form)
+
+
+@pytest.mark.parametrize("value", [np.full((2, 2, 2), 0.5), np.zeros((0, 3)), 1, "yes", None])
+def test_descend_update_log_sd_must_be_a_bool(value):
+    with pytest.raises(TypeError, match=_names("update_log_sd")):
+        G.descend(1.0, update_log_sd=value)
+    assert G.descend(1.0, n_steps=3, update_log_sd=np.bool_(False)).log_sd.tolist() == [0.0] * 4
+
+
+@pytest.mark.parametrize("kwargs, name", [(dict(log_sd0=-2.2e5), "log_sd0"), (dict(log_sd0=301.0), "log_sd0"),
+                                          (dict(mean0=1e101), "mean0")])
+def test_descend_start_outside_the_representable_region(kwargs, name):
+    with pytest.raises(ValueError, match=_names(name)):
+        G.descend(1.0, **kwargs)
+    # the edge of the region is a valid start
+    traj = G.descend(1.0, log_sd0=-G.MAX_ABS_LOG_SD, n_steps=2)
+    assert np.all(np.isfinite(traj.free_energy))
+
+
+def test_gradient_overflow_names_log_sd():
+    with pytest.raises(ValueError, match=_names("log_sd")):
+        G.gradient(0.0, 4.6e5, 1.0)
+    # a very narrow q is fine: dF/dlog_sd -> -1
+    assert G.gradient(0.0, -4.6e5, 1.0)[1] == -1.0
+    with pytest.raises(ValueError, match=_names("likelihood_precision")):
+        G.gradient(-1e300, 0.0, 1e300, likelihood_precision=1e300)
+
+
+def test_free_energy_overflow_is_an_error_not_inf():
+    with pytest.raises(ValueError, match=_names("var")):
+        G.free_energy(0.0, 1e300, 0.0, likelihood_precision=1e10)
+
+
+@pytest.mark.parametrize("observation", [np.nan, "abc", [2.0], np.array([2.0, 2.0])])
+def test_explore_names_observation(observation):
+    with pytest.raises((ValueError, TypeError), match=_names("observation")):
+        G.explore(observation=observation)

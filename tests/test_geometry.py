@@ -350,3 +350,270 @@ def test_explore_and_plots(study):
     for fig in figs:
         assert fig.axes[0].get_xlabel() and fig.axes[0].get_ylabel()
         plt.close(fig)
+
+
+# ---------------------------------------------------------------------------------------------
+# Edges: the slider callback everywhere on its ranges, bounded work, degenerate studies
+# Slider ranges of `panel(geo.explore, ...)` in book/natural_gradient.ipynb.
+EXPLORE_RANGES = dict(precision=(0.1, 20.0), learning_rate=(0.001, 1.0), n_steps=(5, 300), seed=(0, 50))
+
+
+def _draws_without_warnings(callback, kwargs, draw=True):
+    """The callback returns a Figure (closed here; rendered if ``draw``) without any warning, or
+    raises ValueError/TypeError."""
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            fig = callback(**kwargs)
+        except (ValueError, TypeError) as exc:
+            assert str(exc)
+            return None
+        try:
+            assert isinstance(fig, plt.Figure)
+            if draw:
+                fig.canvas.draw()
+            return [t.get_text() for ax in fig.axes for t in ax.texts] + [fig._suptitle.get_text()]
+        finally:
+            plt.close(fig)
+
+
+@pytest.mark.parametrize("corner", list(itertools.product(*EXPLORE_RANGES.values())),
+                         ids=lambda c: "-".join(map(str, c)))
+def test_explore_draws_at_every_slider_corner(corner):
+    assert _draws_without_warnings(g.explore, dict(zip(EXPLORE_RANGES, corner))) is not None
+
+
+def test_explore_path_that_never_moved_says_so():
+    # At learning rate 1 every natural-gradient factor 1 - eps grad F_i = ln A[o, i] <= 0 at the
+    # prior: every component is floored and the path stays put (length = distance = 0, was 0/0).
+    A, D, o = g.random_model(3, precision=2.0, rng=0)
+    path, n_clipped = g.natural_gradient(D, A, D, o, learning_rate=1.0, n_steps=30, return_clipped=True)
+    assert n_clipped == 30 and g.information_length(path) == 0.0
+    texts = _draws_without_warnings(g.explore, dict(precision=2.0, learning_rate=1.0, n_steps=30, seed=0))
+    assert any("0/0" in t and "did not move" in t for t in texts)
+    assert not any("nan" in t.lower() or "inf" in t for t in texts)
+    # also where rounding moved it by ~1e-16 (seed 1): no meaningless ratio of rounding errors
+    texts = _draws_without_warnings(g.explore, dict(precision=2.0, learning_rate=1.0, n_steps=30, seed=1))
+    assert sum("did not move" in t for t in texts) == 1
+    # the other two schemes keep their ratios
+    assert sum("l/d = " in t and "0/0" not in t for t in texts) == 2
+
+
+def test_explore_every_seed_at_unit_learning_rate():
+    for seed in range(0, 51, 2):
+        assert _draws_without_warnings(g.explore, dict(precision=2.0, learning_rate=1.0, n_steps=30,
+                                                       seed=seed), draw=False) is not None
+
+
+def test_explore_random_interior_points():
+    rng = np.random.default_rng(2024)
+    for _ in range(30):
+        kw = dict(precision=float(np.exp(rng.uniform(np.log(0.1), np.log(20.0)))),
+                  learning_rate=float(np.exp(rng.uniform(np.log(0.001), np.log(1.0)))),
+                  n_steps=int(rng.choice(np.arange(5, 301, 5))), seed=int(rng.integers(0, 51)))
+        assert _draws_without_warnings(g.explore, kw, draw=False) is not None
+
+
+def test_max_path_difference_unchanged_and_bounded():
+    import time
+
+    A, D, o = _model(5, 3)
+    for eps in (0.25, 0.01, 1e-3):
+        n = int(round(5.0 / eps))
+        a = g.active_inference(D, A, D, o, learning_rate=eps, n_steps=n)
+        b = g.natural_gradient(D, A, D, o, learning_rate=eps, n_steps=n)
+        assert g.max_path_difference(D, A, D, o, learning_rate=eps) == np.max(np.abs(a - b))
+    t0 = time.monotonic()
+    for kwargs in (dict(learning_rate=1e-6), dict(learning_rate=1e-300), dict(learning_rate=0.1, horizon=1e300),
+                   dict(learning_rate=1e-300, horizon=1e300)):
+        with pytest.raises(ValueError, match="learning_rate"):
+            g.max_path_difference(D, A, D, o, **kwargs)
+    assert time.monotonic() - t0 < 1.0
+    with pytest.raises(ValueError, match="horizon"):
+        g.max_path_difference(D, A, D, o, learning_rate=0.1, horizon=np.inf)
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(learning_rate=3), "learning_rate"), (dict(learning_rate=2.0), "learning_rate"),
+    (dict(learning_rate=6.0, scheme="plain"), "learning_rate"), (dict(learning_rate=np.inf), "learning_rate"),
+    (dict(b0=1e308, target=-1e308), "b0"), (dict(target=np.nan), "target"), (dict(n_steps=-1), "n_steps")])
+def test_cb_relaxation_learning_rate_range(kwargs, name):
+    pytest.importorskip("fep_core.cb")
+    args = dict(b0=1.0, target=0.0)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=name):
+        g.cb_relaxation(**args)
+
+
+def test_cb_relaxation_diverging_rate_was_zero_division():
+    pytest.importorskip("fep_core.cb")
+    # the error doubled every step until the Fisher information 1/b^2 underflowed to 0
+    with pytest.raises(ValueError, match="learning_rate"):
+        g.cb_relaxation(1.0, 0.0, learning_rate=3, n_steps=600)
+
+
+def test_cb_relaxation_saturated_start():
+    pytest.importorskip("fep_core.cb")
+    # L'(b) = 1/b^2 underflows to 0 beyond |b| ~ 1e154: the natural step is still b - eps (b - target)
+    nat = g.cb_relaxation(1e200, 0.5, learning_rate=0.2, n_steps=10)
+    assert_allclose(nat - 0.5, (1e200 - 0.5) * 0.8 ** np.arange(11), rtol=1e-13)
+    plain = g.cb_relaxation(1e200, 0.5, learning_rate=0.2, n_steps=10, scheme="plain")
+    assert np.all(plain == 1e200)          # the plain step is below one ulp of b: it does not move
+    # below the underflow the numbers are the ones of the division (grad / fisher)
+    nat = g.cb_relaxation(1e100, 0.5, learning_rate=0.2, n_steps=10)
+    b, ref = 1e100, [1e100]
+    from fep_core import cb
+    for _ in range(10):
+        f = float(cb.langevin_prime(b))
+        b = b - 0.2 * ((b - 0.5) * f / f)
+        ref.append(b)
+    assert np.array_equal(nat, ref)
+
+
+@pytest.mark.parametrize("sizes", [(), [], np.array([], dtype=int), (0,), (1,), (-3,), (3, 1)])
+def test_population_study_bad_state_sizes(sizes):
+    with pytest.raises(ValueError, match="state_sizes"):
+        g.population_study(12, sizes)
+
+
+@pytest.mark.parametrize("sizes", [(2.5,), ("3",), (3, None)])
+def test_population_study_state_sizes_type(sizes):
+    with pytest.raises(TypeError, match="state_sizes"):
+        g.population_study(12, sizes)
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(learning_rate=1.0), "learning_rate"), (dict(learning_rate=np.nan), "learning_rate"),
+    (dict(precision=np.inf), "precision"), (dict(precision=-1.0), "precision"),
+    (dict(concentration=0.0), "concentration"), (dict(max_steps=0), "max_steps"), (dict(n_models=0), "n_models")])
+def test_population_study_bad_arguments(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        g.population_study(**{**dict(n_models=12, state_sizes=(3,)), **kwargs})
+
+
+def test_population_study_runs_that_need_no_step():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        df = g.population_study(24, (2, 3), precision=1e-8, rng=0)
+    # the likelihood is flat: the prior is the posterior to within stop_kl, so no step is taken
+    assert np.all(df.information_length == 0) and np.all(df.distance == 0)
+    assert np.all(df.converged) and np.all(df.steps_to_tol == 0)
+    assert not df.isna().any().any()
+    assert np.all(df.efficiency == 1.0)        # a path that stays at the posterior is a geodesic
+    # uninformative outcomes also occur at high precision (both columns of A favour outcome o)
+    df = g.population_study(60, (2,), precision=1e3, rng=0)
+    still = df.information_length == 0
+    assert still.any() and np.all(df.efficiency[still] == 1.0) and not df.efficiency.isna().any()
+    moved = df[~still]
+    assert_allclose(moved.efficiency, moved.information_length / moved.distance, rtol=0, atol=0)
+    summary = g.scheme_summary(df)
+    assert not summary.isna().any().any()
+
+
+def test_random_models_tiny_concentration_is_quiet():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m = g.random_models(50, 4, concentration=1e-3, rng=0)
+    assert np.all(np.isfinite(np.log(m["A"]))) and np.all(m["A"] > 0) and np.all(m["D"] > 0)
+    assert_allclose(m["A"].sum(axis=1), 1.0, rtol=1e-12)
+    assert_allclose(m["D"].sum(axis=1), 1.0, rtol=1e-12)
+
+
+def test_chord_length_rejects_non_probabilities():
+    with pytest.raises(ValueError, match="p"):
+        g.chord_length([-0.5, 1.5], [0.5, 0.5])
+    with pytest.raises(ValueError, match="q"):
+        g.chord_length([0.5, 0.5], [np.nan, 1.0])
+    assert_allclose(g.chord_length([1.0, 0.0], [0.0, 1.0]), 2 * np.sqrt(2), rtol=1e-15)
+
+
+def test_population_study_underflowing_posteriors_raise():
+    import warnings
+
+    # Dirichlet(0.01) draws are so sparse that some posterior probabilities fall below 1e-308:
+    # the KL of such a run was inf or NaN (with RuntimeWarnings); now one clear error
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="concentration"):
+            g.population_study(120, (3, 5), concentration=0.01, rng=0)
+        df = g.population_study(60, (2, 3), concentration=0.1, rng=0)
+    assert np.all(np.isfinite(df.final_kl)) and not df.efficiency.isna().any()
+
+
+# ---------------------------------------------------------------------------------------------
+# Bad arguments named as the caller spells them (tests/test_properties.py's contract)
+def _names(name):
+    """A ``pytest.raises(match=...)`` pattern: ``name`` as a whole word."""
+    return rf"(?<![A-Za-z0-9_]){name}(?![A-Za-z0-9_])"
+
+
+_P3, _Q3 = np.array([0.2, 0.3, 0.5]), np.array([0.6, 0.3, 0.1])
+
+
+@pytest.mark.parametrize("func", [g.fisher_rao, g.chord_length])
+@pytest.mark.parametrize("bad", [np.full((2, 2, 2), 0.5), [], np.zeros((0, 2)), np.zeros(0),
+                                 np.array([0.5, 0.5]), np.array([0.4, 0.3, 0.2, 0.1]),
+                                 0.5])
+@pytest.mark.parametrize("arg", ["p", "q"])
+def test_distribution_pairs_that_do_not_match_are_named(func, bad, arg):
+    kwargs = dict(p=_P3, q=_Q3)
+    kwargs[arg] = bad
+    with pytest.raises(ValueError, match=_names(arg)):
+        func(**kwargs)
+
+
+def test_distribution_pairs_broadcast_over_leading_axes():
+    p = np.array([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]])
+    assert_allclose(g.fisher_rao(p, _Q3), [g.fisher_rao(p[0], _Q3), g.fisher_rao(p[1], _Q3)], rtol=0)
+    assert_allclose(g.chord_length(p, _Q3), [g.chord_length(p[0], _Q3), g.chord_length(p[1], _Q3)], rtol=0)
+    with pytest.raises(ValueError, match=_names("q")):
+        g.fisher_rao(np.full((2, 3), 1 / 3), np.full((4, 3), 1 / 3))
+    # an empty batch of 3-state vectors: an empty result
+    assert g.fisher_rao(np.zeros((0, 3)), _Q3).shape == (0,)
+    assert g.chord_length(_P3, np.zeros((0, 3))).shape == (0,)
+
+
+def test_chord_length_needs_probability_vectors():
+    with pytest.raises(ValueError, match=_names("q")):
+        g.chord_length(_P3, [1.0, 1.0, 1.0])            # non-negative but not normalised
+
+
+@pytest.mark.parametrize("value", [np.full((2, 2, 2), 0.5), np.zeros((0, 3)), 1, "yes", None])
+def test_natural_gradient_return_clipped_must_be_a_bool(value):
+    A, D, o = _model(3)
+    with pytest.raises(TypeError, match=_names("return_clipped")):
+        g.natural_gradient(D, A, D, o, n_steps=2, return_clipped=value)
+
+
+_NOT_NAMES = [np.full((2, 2, 2), 0.5), np.zeros((0, 3)), [], [[1.0, 2.0], [3.0]], None, 3]
+
+
+@pytest.mark.parametrize("value", _NOT_NAMES)
+def test_option_arguments_must_be_names(value, study):
+    A, D, o = _model(3)
+    calls = {
+        "form": lambda v: g.free_energy(D, A, D, o, form=v),
+        "scheme": lambda v: g.run_scheme(v, D, A, D, o, n_steps=2),
+        "metric": lambda v: g.paired_difference(study, metric=v),
+        "baseline": lambda v: g.paired_difference(study, baseline=v),
+        "scheme ": lambda v: g.paired_difference(study, scheme=v),
+        " scheme": lambda v: g.cb_relaxation(0.0, 1.0, scheme=v),
+    }
+    for name, call in calls.items():
+        with pytest.raises((ValueError, TypeError), match=_names(name.strip())):
+            call(value)
+
+
+def test_explore_learning_rate_limited_to_the_slider_range():
+    with pytest.raises(ValueError, match=_names("learning_rate")):
+        g.explore(learning_rate=8.0)
+    with pytest.raises(ValueError, match=_names("learning_rate")):
+        g.explore(precision=1e3, learning_rate=1.9, n_steps=5, seed=427313)

@@ -8,7 +8,8 @@ computation:
   (the functions ``fep_core.cb`` exposes, themselves tested against mpmath), at extreme
   precisions and uniforms, including a uniform of exactly 0;
 * the blocked sweeps over J against a plain row-by-row loop, bit for bit;
-* uniforms drawn inside the kernels against the generators' own ``random``.
+* uniforms drawn inside the kernels against the generators' own ``random``;
+* runs and relaxations split into calls (as the drivers split long ones) against one call.
 
 Every test runs with warnings as errors.
 """
@@ -188,6 +189,85 @@ def test_blocked_sweeps_equal_a_row_by_row_loop_bit_for_bit(n, learn):
 
 
 # ---------------------------------------------------------------------------------------------
+# Calls that resume: a run or a relaxation split into calls gives the bits of one call
+
+
+def _relax_in_calls(JT, x0, bias, iT, chunk, max_steps):
+    x = x0.copy()
+    steps = np.zeros(x.shape[:2], np.int64)
+    conv = np.zeros(x.shape[:2], np.bool_)
+    calls = 0
+    while np.any(~conv & (steps < max_steps)):
+        K.relax_batch(JT, x, bias, iT, 1e-12, chunk, max_steps, steps, conv)
+        calls += 1
+    return x, steps, conv, calls
+
+
+def test_relax_kernel_resumes_where_it_stopped():
+    rng = np.random.default_rng(20)
+    B, M, n, max_steps = 2, 6, 9, 60
+    JT = rng.normal(0, 0.5, (B, n, n))
+    for k in range(B):
+        np.fill_diagonal(JT[k], 0.0)
+    x0 = rng.uniform(-1, 1, (B, M, n))
+    bias = rng.normal(0, 0.3, (B, n))
+    iT = np.array([1.0, 12.0])
+    one = _relax_in_calls(JT, x0, bias, iT, max_steps, max_steps)
+    assert one[3] == 1
+    assert one[2].any() and not one[2].all()            # some converge, some run out of steps
+    assert np.all(one[1][~one[2]] == max_steps) and np.all(one[1][one[2]] < max_steps)
+    for chunk in (1, 4, 7):
+        got = _relax_in_calls(JT, x0, bias, iT, chunk, max_steps)
+        assert got[3] == -(-max_steps // chunk)
+        for a, b in zip(got[:3], one[:3]):
+            assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("learn", [0.0, 0.01])
+def test_large_kernel_split_into_calls_equals_one_call(learn):
+    """``run_large`` (one call, one segment) against ``run_large_segments`` in calls of 2 steps
+    carrying ``h``, segments of 3 steps split between calls, with means and trace."""
+    rng = np.random.default_rng(21)
+    n, steps = 21, 9
+    JT0 = rng.normal(0, 0.3, (n, n))
+    np.fill_diagonal(JT0, 0.0)
+    x0 = rng.uniform(-1, 1, n)
+    bias = rng.normal(0, 1, n)
+    U = rng.uniform(0.01, 0.99, (steps, n))
+    JT, x, states = JT0.copy(), x0.copy(), np.empty((steps, n))
+    K.run_large(JT, x, bias, steps, 0.8, learn, U, 0, 0, True, 3, states)
+    JT2, x2, h = JT0.copy(), x0.copy(), np.empty(n)
+    pats = np.stack([np.zeros(n), bias])
+    seg = np.ones(steps // 3, np.int64)
+    st2, mn2, tr2 = np.empty((steps, n)), np.empty((steps // 3, n)), np.empty((steps, 4))
+    partial = None
+    for t0 in range(0, steps, 2):
+        t1 = min(steps, t0 + 2)
+        s0, s1 = t0 // 3, (t1 - 1) // 3 + 1
+        st, mn, tr = np.empty((t1 - t0, n)), np.empty((s1 - s0, n)), np.empty((t1 - t0, 4))
+        if t0 % 3:
+            mn[0] = partial
+        K.run_large_segments(JT2, x2, h, t0 == 0, pats, seg[s0:s1].copy(), 1.0, 3, t0 % 3,
+                             t1 - t0, 0.8, learn, 0.0, U[t0:t1].copy(), 0, 0, True, 2, st, mn,
+                             tr)
+        st2[t0:t1], mn2[s0:s1], tr2[t0:t1] = st, mn, tr
+        partial = mn[-1].copy()
+    assert_array_equal(st2, states)
+    assert_array_equal(JT2, JT)
+    assert_array_equal(x2, x)
+    assert_array_equal(mn2, states.reshape(3, 3, n).sum(1) / 3)
+    vfe = np.empty(3)
+    K._macro_vfe(JT, x, bias, _field(JT, x), np.empty(n), np.empty(n), vfe)
+    assert_array_equal(tr2[-1, :3], vfe)
+
+
+def _field(JT, x):
+    h = np.empty(x.size)
+    K._field(JT, x, h, 0, x.size)
+    return h
+
+
+# ---------------------------------------------------------------------------------------------
 # Uniforms drawn by the kernels from the networks' generators
 
 BIT_GENERATORS = [np.random.PCG64, np.random.MT19937, np.random.Philox, np.random.SFC64,
@@ -238,32 +318,15 @@ def test_networks_may_not_share_a_generator():
         AttractorBatch(2, 4, rng=[g, np.random.Generator(g.bit_generator)])
 
 
-def _free_in_another_thread(gens):
-    """Whether another thread could take every generator's lock (an RLock) right now."""
-    import threading
-
-    free = []
-
-    def probe():
-        for g in gens:
-            ok = g.bit_generator.lock.acquire(blocking=False)
-            free.append(ok)
-            if ok:
-                g.bit_generator.lock.release()
-
-    t = threading.Thread(target=probe)
-    t.start()
-    t.join()
-    return free
 
 
-def test_generator_locks_are_held_during_a_kernel_and_released_after():
+def test_generator_locks_are_held_during_a_kernel_and_released_after(locks_free):
     gens = _generators()
     with _rng.locked(gens + gens[:2]):          # a generator listed twice is locked once
-        assert not any(_free_in_another_thread(gens))
-    assert all(_free_in_another_thread(gens))
+        assert not any(locks_free(gens))
+    assert all(locks_free(gens))
     with pytest.raises(RuntimeError), _rng.locked(gens):
         raise RuntimeError("kernel failed")
-    assert all(_free_in_another_thread(gens))
+    assert all(locks_free(gens))
     AttractorBatch(len(gens), 5, rng=gens).run(np.ones(5), 3)
-    assert all(_free_in_another_thread(gens))
+    assert all(locks_free(gens))

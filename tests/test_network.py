@@ -12,13 +12,17 @@ Further checks, each against an independent computation:
   give the paper's rule; and the exact way the reference step departs from that gradient;
 * deterministic dynamics reach fixed points ``x = L(iT (b + J x))``, and a 2-cycle is reported as
   not converged;
-* batched and single-network runs agree bit for bit, as do runs split into chunks;
+* batched and single-network runs agree bit for bit, as do runs split into chunks, and the
+  column-parallel kernel of one large network (its threshold lowered here);
+* long runs and relaxations can be interrupted with Ctrl-C;
 * symmetric / antisymmetric parts and the asymmetry measure;
 * bad input raises a ValueError/TypeError naming the argument.
 
 Every test runs with warnings as errors, so a RuntimeWarning (overflow, invalid value) fails it.
 """
 from __future__ import annotations
+
+import inspect
 
 import numpy as np
 import pytest
@@ -239,7 +243,7 @@ def test_trace_equals_public_macro_vfe_after_each_step():
     vfe = []
     for e in range(4):
         tr = net.train(pats[e % 2][None], evidence=3.0, epochs=1, steps_per_epoch=1,
-                       inverse_temperature=0.5, learning_rate=0.05)
+                       inverse_temperature=0.5, learning_rate=0.05, record=True)
         vfe.append(tr.vfe[0])
         assert_allclose(tr.vfe[0], macro_vfe(net.J, net.state, 3.0 * pats[e % 2])[0],
                         rtol=1e-12, atol=1e-12)
@@ -572,7 +576,7 @@ def test_batch_relax_equals_single_relax():
 def _train_and_run(seed, n=10):
     net = AttractorNetwork(n, rng=seed)
     tr = net.train(patterns_for(3, n, seed=91), evidence=2.0, epochs=20, steps_per_epoch=4,
-                   inverse_temperature=1.0, learning_rate=0.01)
+                   inverse_temperature=1.0, learning_rate=0.01, record=True)
     states = net.run(np.zeros(n), 30, schedule="sequential", learning_rate=0.01)
     return tr, states, net.J.copy()
 
@@ -623,6 +627,57 @@ def test_chunking_does_not_change_results(monkeypatch, schedule, budget):
         assert_array_equal(a, b)
 
 
+def _everything_work(schedule, n=7):
+    """Every recording, segments of 4 steps (so that small chunks split them)."""
+    pats = patterns_for(3, n, seed=98)
+    batch = AttractorBatch(2, n, rng=[5, 6], coupling=random_coupling(n, 0.3, 99))
+    tr = batch.train(pats, evidence=np.array([1.0, 3.0]), epochs=5, steps_per_epoch=4,
+                     inverse_temperature=np.array([0.5, 2.0]), learning_rate=0.02,
+                     schedule=schedule, record=True)
+    states = batch.run(np.ones(n), 9, learning_rate=0.01, schedule=schedule)
+    means = batch.simulate(pats, np.array([0, 2, 1, 1, 0]), steps_per_segment=4,
+                           learning_rate=0.01, schedule=schedule, record="means")
+    relax = batch.relax(np.random.default_rng(100).uniform(-1, 1, (3, n)),
+                        inverse_temperature=np.array([1.0, 3.0]), max_steps=50)
+    return (tr.vfe, tr.complexity, tr.accuracy, tr.weight_change, states, means, relax.states,
+            relax.steps, relax.converged, batch.J.copy(), batch.state.copy())
+
+
+@pytest.mark.parametrize("schedule", ["synchronous", "sequential"])
+@pytest.mark.parametrize("budget", [1, 3 * 2 * (7 * 7 + 32 * 7 + 256)])   # 1 step; 3 steps
+def test_work_chunks_do_not_change_results(monkeypatch, schedule, budget):
+    """Kernel calls of bounded work (chunks that split segments, and relaxations resumed call
+    after call) give the same bits as one call."""
+    default = _everything_work(schedule)
+    monkeypatch.setattr(network, "_WORK_BUDGET", budget)        # the first call's steps
+    monkeypatch.setattr(network, "_CALL_SECONDS", 0.0)          # then 1 step per call
+    calls = []
+    real = network.K.run_batch
+    monkeypatch.setattr(network.K, "run_batch", lambda *a: calls.append(a[9]) or real(*a))
+    small = _everything_work(schedule)
+    work = network._step_work(7, sequential=schedule == "sequential")
+    assert max(calls) == max(1, budget // (2 * work))       # (the calls without a trace)
+    assert calls.count(1) >= 30
+    for a, b in zip(default, small):
+        assert_array_equal(a, b)
+
+
+def test_calls_are_sized_by_the_time_they_take(monkeypatch):
+    """A slow call shrinks the next one at once; a fast one at most doubles it."""
+    monkeypatch.setattr(network, "_CALL_SECONDS", 0.05)
+    calls = network._Calls(1000, cap=5000)
+    assert calls.steps == 1000
+    calls.took(1000, 1.0)                   # 1 ms a step: 50 steps fit
+    assert calls.steps == 50
+    calls.took(50, 0.001)                   # much faster: doubled, no more
+    assert calls.steps == 100
+    calls.took(100, 0.0)                    # (a clock that did not move)
+    assert calls.steps == 200
+    calls.took(200, 100.0)                  # never fewer than one step
+    assert calls.steps == 1
+    assert network._Calls(10 ** 9, cap=7).steps == 7 and network._Calls(0, cap=0).steps == 1
+
+
 def test_simulate_means_are_segment_means():
     n = 6
     pats = patterns_for(2, n, seed=97)
@@ -633,6 +688,129 @@ def test_simulate_means_are_segment_means():
     states = b.simulate(pats, idx, steps_per_segment=5, learning_rate=0.01, record="states")
     assert means.shape == (1, 4, n)
     assert_allclose(means[0], states[0].reshape(4, 5, n).mean(1), atol=1e-15, rtol=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# 5b. One large network: the column-parallel kernel (threshold lowered to small networks here)
+
+
+def _large_kernel_calls(monkeypatch, threshold=8):
+    """Lower the large-network threshold; return the list that records each call's step count."""
+    monkeypatch.setattr(network, "LARGE_NETWORK", threshold)
+    calls = []
+    real = network.K.run_large_segments
+    monkeypatch.setattr(network.K, "run_large_segments",
+                        lambda *a: calls.append(a[9]) or real(*a))
+    return calls
+
+
+def _one_network_everything(make, n, uniforms=None):
+    net = make()
+    pats = patterns_for(3, n, seed=121)
+    out = []
+    for record, prediction, order in ((True, "code", "random"), (False, "paper", "sequential"),
+                                      (True, "paper", "random")):
+        tr = net.train(pats, evidence=2.0, epochs=6, steps_per_epoch=3, inverse_temperature=0.7,
+                       learning_rate=0.02, record=record, prediction=prediction, order=order,
+                       uniforms=uniforms)
+        tr = [getattr(tr, f) for f in ("pattern_index", "vfe", "complexity", "accuracy",
+                                       "weight_change")]
+        out += [np.squeeze(a) for a in tr] + [np.array(net.J), np.array(net.state)]
+    b = net if isinstance(net, AttractorBatch) else net._batch
+    out.append(b.simulate(pats, np.array([2, 0, 1]), steps_per_segment=5, learning_rate=0.01,
+                          record="means")[0])
+    out.append(b.simulate(pats, np.array([1, 2]), steps_per_segment=4, learning_rate=0.01,
+                          stochastic=False, inverse_temperature=2.0, record="trace")[0])
+    out.append(np.squeeze(net.run(pats[0], 7, learning_rate=0.01)))
+    out += [np.array(net.J), np.array(net.state)]
+    return out
+
+
+@pytest.mark.parametrize("budget", [None, 3 * (13 * 13 + 32 * 13 + 256)])
+def test_one_large_network_trains_with_the_column_parallel_kernel(monkeypatch, budget):
+    """train, simulate and run of one network at or above LARGE_NETWORK use the column-parallel
+    kernel, and give the bits of the batched kernel (the same network in a batch of two)."""
+    n = 13
+    J0 = random_coupling(n, 0.3, 122)
+    ref = _one_network_everything(lambda: AttractorBatch(2, n, rng=[7, 8], coupling=J0), n)
+    calls = _large_kernel_calls(monkeypatch)
+    if budget is not None:
+        monkeypatch.setattr(network, "_WORK_BUDGET", budget)
+        monkeypatch.setattr(network, "_CALL_SECONDS", 0.0)
+    got = _one_network_everything(lambda: AttractorNetwork(n, rng=7, coupling=J0), n)
+    assert len(calls) >= 5
+    if budget is not None:
+        assert max(calls) == 3
+    assert len(got) == len(ref)
+    for k, (a, b) in enumerate(zip(got, ref)):
+        b = b[0] if b.ndim == a.ndim + 1 else b
+        assert_array_equal(a, b, err_msg=str(k))
+
+
+def test_one_large_network_with_given_uniforms(monkeypatch):
+    n = 11
+    J0 = random_coupling(n, 0.3, 123)
+    U = uniforms_for(18, n, seed=124)
+    pats = patterns_for(3, n, seed=125)
+    kw = dict(evidence=3.0, epochs=6, steps_per_epoch=3, inverse_temperature=0.5,
+              learning_rate=0.02, record=True, uniforms=U)
+    ref = AttractorBatch(2, n, rng=[1, 2], coupling=J0)
+    tr_ref = ref.train(pats, **{**kw, "uniforms": np.stack([U, U])})
+    calls = _large_kernel_calls(monkeypatch)
+    net = AttractorNetwork(n, rng=1, coupling=J0)
+    tr = net.train(pats, **kw)
+    assert calls
+    assert_array_equal(tr.vfe, tr_ref.vfe[0])
+    assert_array_equal(tr.weight_change, tr_ref.weight_change[0])
+    assert_array_equal(net.J, ref.J[0])
+
+
+def test_train_record_defaults_agree():
+    """AttractorNetwork.train and AttractorBatch.train have the same defaults (no trace)."""
+    for name in ("record", "order", "schedule", "prediction", "evidence", "progress"):
+        a = inspect.signature(AttractorNetwork.train).parameters[name].default
+        b = inspect.signature(AttractorBatch.train).parameters[name].default
+        assert a == b, name
+    tr = AttractorNetwork(5, rng=0).train(np.ones((2, 5)), epochs=3, steps_per_epoch=2,
+                                         inverse_temperature=1.0, learning_rate=0.01)
+    assert tr.vfe.shape == (0,) and tr.pattern_index.shape == (3,)
+
+
+# ---------------------------------------------------------------------------------------------
+# 5c. Ctrl-C during a long run
+
+
+
+
+
+
+
+
+def test_ctrl_c_interrupts_a_long_relax(ctrl_c):
+    """The 2-cycle never converges: a relaxation runs max_steps steps. Sized (on this machine)
+    to take 6 s in one compiled call, it must stop within a fraction of a second of Ctrl-C."""
+    net = AttractorNetwork(2, rng=0, coupling=np.array([[0.0, -10.0], [-10.0, 0.0]]))
+    start = np.array([0.5, 0.5])
+    steps = ctrl_c.steps_taking(6.0, lambda k: net.relax(start, max_steps=k), k=10_000)
+    assert ctrl_c.seconds_to_interrupt(lambda: net.relax(start, max_steps=steps)) < 2.0
+    assert not net.relax(start, max_steps=1001).converged        # still usable
+
+
+def test_ctrl_c_interrupts_a_long_training_epoch(ctrl_c, locks_free):
+    """One epoch of many steps (one segment): it must not be one uninterruptible compiled call."""
+    n = 150
+    net = AttractorNetwork(n, rng=0)
+    pats = patterns_for(2, n, seed=126)
+
+    def train(k):
+        net.train(pats, epochs=1, steps_per_epoch=k, inverse_temperature=1.0,
+                  learning_rate=0.001)
+
+    steps = ctrl_c.steps_taking(6.0, train, k=200)
+    assert ctrl_c.seconds_to_interrupt(lambda: train(steps)) < 2.0
+    assert all(locks_free(net._batch._rngs))          # the generator is not left locked
+    assert np.all(np.isfinite(net.J)) and np.all(np.diagonal(net.J) == 0)
+    assert np.all(np.isfinite(net.run(pats[0], 3)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -657,6 +835,21 @@ def test_symmetric_antisymmetric_decomposition():
     net = AttractorNetwork(9, rng=0, coupling=J)
     assert_allclose(net.asymmetry(), expected, rtol=1e-14)
     assert_array_equal(net.symmetric_part() + net.antisymmetric_part(), S + A)
+
+
+def test_coupling_functions_of_huge_and_tiny_matrices_are_finite():
+    """||J - J^T|| and ||J|| overflow (huge J) or underflow to 0 (tiny J) in double precision;
+    the ratio does not depend on the scale, so it must not become NaN, or 0 ("symmetric")."""
+    J = random_coupling(6, 1.0, 105)
+    expected = asymmetry(J)
+    for scale in (1e300, 2.0 ** 1000, 1e-300, 5e-310):
+        assert_allclose(asymmetry(scale * J), expected, rtol=1e-12)
+    assert_allclose(asymmetry(np.stack([1e300 * J, J, np.zeros_like(J)])), [expected, expected, 0])
+    huge = np.finfo(float).max * np.sign(J)
+    for part, sign in ((symmetric_part, 1), (antisymmetric_part, -1)):
+        got = part(huge)
+        assert np.all(np.isfinite(got))
+        assert_allclose(got, 0.5 * huge + sign * 0.5 * huge.T, rtol=1e-15)
 
 
 def test_asymmetry_of_zero_coupling_is_zero():
@@ -822,6 +1015,38 @@ BAD = {
                                    lambda: AttractorBatch(1, 4).simulate(np.ones((2, 4)), np.array([0, 2]))),
     "scale negative": (ValueError, "scale",
                        lambda: AttractorBatch(1, 4).simulate(np.ones((2, 4)), [0], scale=-1.0)),
+    "record not a bool in train": (TypeError, "record", lambda: _train(_net(), record="trace")),
+    # functions of a coupling matrix
+    "asymmetry nan": (ValueError, "J", lambda: asymmetry(np.diag(NAN)[::-1])),
+    "asymmetry inf": (ValueError, "J", lambda: asymmetry(np.where(DIAG == 0, np.inf, 0.0))),
+    "asymmetry not square": (ValueError, "J", lambda: asymmetry(np.ones((3, 4)))),
+    "asymmetry 1-d": (ValueError, "J", lambda: asymmetry(B4)),
+    "asymmetry scalar": (ValueError, "J", lambda: asymmetry(1.0)),
+    "asymmetry empty": (ValueError, "J", lambda: asymmetry(np.zeros((0, 0)))),
+    "asymmetry stack nan": (ValueError, "J",
+                            lambda: asymmetry(np.stack([DIAG * 0, np.diag(NAN)[::-1]]))),
+    "asymmetry text": (TypeError, "J", lambda: asymmetry("J")),
+    "symmetric_part nan": (ValueError, "J", lambda: symmetric_part(np.diag(NAN)[::-1])),
+    "symmetric_part not square": (ValueError, "J", lambda: symmetric_part(np.ones((2, 3)))),
+    "antisymmetric_part inf": (ValueError, "J",
+                               lambda: antisymmetric_part(np.where(DIAG == 0, -np.inf, 0.0))),
+    "antisymmetric_part 1-d": (ValueError, "J", lambda: antisymmetric_part(B4)),
+    # finite, but so large that fields, couplings or the VFE overflow (silent NaN before)
+    "coupling too large": (ValueError, "coupling",
+                           lambda: _net(coupling=np.where(DIAG == 0, 1e300, 0.0))),
+    "coupling too large setter": (ValueError, "coupling",
+                                  lambda: setattr(_net(), "J", np.where(DIAG == 0, -1e308, 0.0))),
+    "macro_vfe overflow": (ValueError, "J",
+                           lambda: macro_vfe(np.where(DIAG == 0, 1e308, 0.0), B4, B4)),
+    "vfe overflow": (ValueError, "bias", lambda: _net().vfe(np.full(4, 1e308))),
+    "learning_rate overflow": (ValueError, "learning_rate",
+                               lambda: _net().run(B4 * 0, 50, learning_rate=1e308,
+                                                  inverse_temperature=1e-307)),
+    "learning_rate overflow train": (ValueError, "learning_rate",
+                                     lambda: _train(_net(), learning_rate=1e308, epochs=20)),
+    "relax start overflow": (ValueError, "start",
+                             lambda: _net(coupling=np.where(DIAG == 0, 1e299, 0.0)).relax(
+                                 np.array([1e300, -1e300, 1e300, -1e300]))),
 }
 
 
@@ -838,11 +1063,24 @@ def test_bad_input_leaves_network_unchanged():
     J, x = net.J.copy(), net.state.copy()
     for call in (lambda: net.run(B4, 3, uniforms=np.zeros((3, 4))),
                  lambda: net.run(B4, 3, schedule="sequential", node_order=ORD * 0),
-                 lambda: _train(net, inverse_temperature=-1.0)):
+                 lambda: _train(net, inverse_temperature=-1.0),
+                 lambda: net.run(B4, 50, learning_rate=1e308, inverse_temperature=1e-307)):
         with pytest.raises(ValueError):
             call()
     assert_array_equal(net.J, J)
     assert_array_equal(net.state, x)
+
+
+@pytest.mark.parametrize("schedule", ["synchronous", "sequential"])
+def test_couplings_that_overflow_while_learning_raise(monkeypatch, schedule, locks_free):
+    """With the check of the learning rate before a run switched off, the check after each
+    kernel call still turns couplings that overflowed into an error, not NaN states."""
+    monkeypatch.setattr(network, "_FIELD_LIMIT", np.inf)
+    net = _net()
+    with pytest.raises(ValueError, match="learning_rate"):
+        net.run(np.zeros(4), 50, learning_rate=1e308, inverse_temperature=1e-307,
+                schedule=schedule)
+    assert all(locks_free(net._batch._rngs))
 
 
 def test_batch_integer_state_is_used_as_float():
@@ -899,3 +1137,57 @@ def test_simulate_passes_writable_arrays_to_kernel(monkeypatch):
                                                    if isinstance(a, np.ndarray)]))
     AttractorBatch(1, 4, rng=0).simulate(np.ones((2, 4)), np.array([0, 1]), record=None)
     assert seen and all(all(flags) for flags in seen)
+
+
+# ---------------------------------------------------------------------------------------------
+# Options and flags: only a valid option or a bool passes; anything else names the argument
+
+
+_NOT_OPTIONS = [[], ["synchronous"], np.array(["sequential"]), np.zeros((0, 3)), 1, None,
+                ("synchronous",)]
+
+
+@pytest.mark.parametrize("value", _NOT_OPTIONS, ids=repr)
+@pytest.mark.parametrize("arg, call", [
+    ("schedule", lambda v: _net().run(B4, 3, schedule=v)),
+    ("schedule", lambda v: _train(_net(), schedule=v)),
+    ("order", lambda v: _train(_net(), order=v)),
+    ("prediction", lambda v: _train(_net(), prediction=v)),
+    ("record", lambda v: AttractorBatch(1, 4).simulate(np.ones((2, 4)), [0], record=v)),
+])
+def test_an_option_that_is_not_a_string_names_the_argument(arg, call, value):
+    if arg == "record" and value is None:
+        return                      # record=None is a valid option (record nothing)
+    with pytest.raises((TypeError, ValueError), match=rf"^{arg} must be one of"):
+        call(value)
+
+
+@pytest.mark.parametrize("value", [1, 0, "yes", None, np.array([True]), np.zeros((0, 3))], ids=repr)
+@pytest.mark.parametrize("arg, call", [
+    ("progress", lambda v: _net().run(B4, 3, progress=v)),
+    ("progress", lambda v: _train(_net(), progress=v)),
+    ("stochastic", lambda v: _net().run(B4, 3, stochastic=v)),
+    ("record", lambda v: _train(_net(), record=v)),
+])
+def test_a_flag_that_is_not_a_bool_names_the_argument(arg, call, value):
+    with pytest.raises(TypeError, match=rf"^{arg} must be True or False"):
+        call(value)
+
+
+def test_numpy_bools_and_strings_are_valid_options():
+    a = AttractorNetwork(4, rng=5).run(B4, 3, schedule=np.str_("sequential"), stochastic=np.True_,
+                                       progress=np.False_)
+    b = AttractorNetwork(4, rng=5).run(B4, 3, schedule="sequential")
+    assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("arg, call", [
+    ("node_order", lambda: _net().run(B4, 3, schedule="sequential", node_order=[[0, 1, 2, 3], [0, 1]])),
+    ("node_order", lambda: AttractorBatch(1, 4).run(B4, 2, schedule="sequential",
+                                                    node_order=[[[0, 1, 2, 3], [0, 1]]])),
+    ("segment_index", lambda: AttractorBatch(1, 4).simulate(np.ones((2, 4)), [[0, 1], [0]])),
+    ("patterns", lambda: AttractorBatch(1, 4).simulate(np.zeros((0, 4)), [0])),
+])
+def test_ragged_or_empty_arrays_name_the_argument(arg, call):
+    with pytest.raises((TypeError, ValueError), match=rf"^{arg}\b"):
+        call()

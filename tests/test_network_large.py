@@ -1,4 +1,6 @@
-"""The column-parallel kernel used for one large network agrees bit for bit with the batched one."""
+"""The column-parallel kernel used for one large network agrees bit for bit with the batched one,
+in runs and in training, and a long run of a large network can be interrupted with Ctrl-C."""
+
 import numpy as np
 import pytest
 
@@ -53,3 +55,55 @@ def test_large_run_draws_the_generators_numbers():
     s_given = given.run(bias, 5, learning_rate=0.001, inverse_temperature=0.5, uniforms=U)
     assert np.array_equal(s_drawn, s_given)
     assert np.array_equal(drawn.J, given.J)
+
+
+def _spy_large_kernel(monkeypatch):
+    calls = []
+    real = network.K.run_large_segments
+    monkeypatch.setattr(network.K, "run_large_segments", lambda *a: calls.append(a[9]) or real(*a))
+    return calls
+
+
+@pytest.mark.parametrize("record", [False, True])
+def test_large_train_uses_column_parallel_kernel_and_equals_batched(monkeypatch, record):
+    """AttractorNetwork.train of a network at or above LARGE_NETWORK runs the column-parallel
+    kernel (as run does) and gives the bits of the batched kernel (a batch of two)."""
+    J0 = _coupling(7)
+    pats = np.random.default_rng(8).normal(0, 1, (3, N))
+    kw = dict(evidence=2.0, epochs=3, steps_per_epoch=2, inverse_temperature=0.8,
+              learning_rate=0.002, record=record)
+    ref = AttractorBatch(2, N, rng=[12, 13], coupling=J0)       # B = 2: the batched kernel
+    tr_ref = ref.train(pats, **kw)
+    calls = _spy_large_kernel(monkeypatch)
+    net = AttractorNetwork(N, rng=12, coupling=J0)
+    tr = net.train(pats, **kw)
+    assert calls and sum(calls) == 6
+    for field in ("pattern_index", "vfe", "complexity", "accuracy", "weight_change"):
+        assert np.array_equal(getattr(tr, field), getattr(tr_ref, field)[0]), field
+    assert tr.vfe.shape == ((6,) if record else (0,))
+    assert np.array_equal(net.J, ref.J[0])
+    assert np.array_equal(net.state, ref.state[0])
+
+
+
+
+
+
+@pytest.mark.parametrize("how", ["run", "train"])
+def test_ctrl_c_interrupts_a_long_run_of_a_large_network(how, ctrl_c):
+    """Sized (on this machine) to take 6 s, a run or training epoch of a large network must stop
+    within a fraction of a second of Ctrl-C, and leave a usable network."""
+    net = AttractorNetwork(N, rng=14, coupling=_coupling(9))
+    bias = np.random.default_rng(10).normal(0, 1, N)
+
+    def go(k):
+        if how == "run":
+            net.run(bias, k, learning_rate=0.001)
+        else:
+            net.train(bias[None], epochs=1, steps_per_epoch=k, inverse_temperature=1.0,
+                      learning_rate=0.001)
+
+    steps = ctrl_c.steps_taking(6.0, go, k=8)
+    assert ctrl_c.seconds_to_interrupt(lambda: go(steps)) < 2.0
+    assert np.all(np.isfinite(net.J)) and np.all(np.diagonal(net.J) == 0)
+    assert np.all(np.isfinite(net.run(bias, 2)))

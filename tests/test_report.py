@@ -313,6 +313,21 @@ def test_variant_effects_small(func, option, values):
         assert s2[s2.variant == label].retrieval.iloc[0] == c.summary["retrieval"]
 
 
+@pytest.mark.parametrize("func, kwargs, error, name", [
+    (R.regime_runs, dict(regimes={}), ValueError, "regimes"),
+    (R.regime_runs, dict(regimes=[("balanced", 11.0, 0.17)]), TypeError, "regimes"),
+    (R.regime_runs, dict(regimes={"x": (1.0,)}), ValueError, "regimes"),
+    (R.regime_runs, dict(regimes={"x": 11.0}), TypeError, "regimes"),
+    (R.learning_rate_effect, dict(learning_rates=()), ValueError, "learning_rates"),
+    (R.learning_rate_effect, dict(learning_rates=0.01), TypeError, "learning_rates"),
+    (R.learning_rate_effect, dict(learning_rates=(0.01, 0.01)), ValueError, "learning_rates"),
+    (R.balanced_cell_variants, dict(variants={"a": 3}), TypeError, "variants"),
+])
+def test_report_runs_reject_bad_input(func, kwargs, error, name):
+    with pytest.raises(error, match=rf"^{name}\b"):
+        func(seeds=[0], **kwargs, **SMALL_CELL)
+
+
 def test_balanced_cell_variants_validates():
     with pytest.raises(TypeError, match="variants"):
         R.balanced_cell_variants({}, seeds=[0])

@@ -412,3 +412,147 @@ def test_static_figures_are_labelled():
     finally:
         for fig in figs:
             plt.close(fig)
+
+
+# ---------------------------------------------------------------------------------------------
+# edges: bounded work, and the callback on every corner of its sliders
+
+
+@pytest.mark.parametrize("args", [(10 ** 8,), (10 ** 8, 2), (23, 2), (5, 48), (1, 10 ** 12), (10 ** 18, 10 ** 18)])
+def test_quadrature_grid_too_large_fails_at_once(args):
+    import time
+
+    t0 = time.monotonic()
+    with pytest.raises(ValueError, match="n_points"):
+        th.quadrature_grid(*args)
+    assert time.monotonic() - t0 < 1.0
+
+
+def test_quadrature_grid_at_the_limit():
+    with pytest.raises(ValueError, match="4,194,304"):
+        th.quadrature_grid(22, 2)
+    with pytest.raises(ValueError, match="n_points must be at most 1000"):
+        th.quadrature_grid(1, 1001)                    # the rule itself costs O(n_points**3)
+    pts, w = th.quadrature_grid(3, 100)                # 1,000,000 points: allowed
+    assert pts.shape == (1_000_000, 3)
+    assert_allclose(w.sum(), 8.0, rtol=1e-12)
+
+
+def test_conditional_density_n_points_is_bounded():
+    import time
+
+    t0 = time.monotonic()
+    with pytest.raises(ValueError, match="n_points"):
+        th.conditional_density(0.0, 0, STATE, BIAS, J_SYM, n_points=10 ** 9)
+    assert time.monotonic() - t0 < 1.0
+
+
+def test_relaxation_target_overflow_names_the_arguments():
+    with pytest.raises(ValueError, match="theta"):
+        th.relax_variational_bias(0.0, 1e308, learning_rate=0.1, n_steps=5, inverse_temperature=10.0)
+    with pytest.raises(ValueError, match="inverse_temperature"):
+        plots.explore_node_relaxation(theta=1e308, inverse_temperature=10.0)
+
+
+# Slider ranges of `panel(plots.explore_node_relaxation, ...)` in book/theory.ipynb (n_steps: default).
+CALLBACK_RANGES = dict(inverse_temperature=(0.01, 10.0), learning_rate=(0.001, 1.9), theta=(-10.0, 10.0),
+                       start=(-20.0, 20.0))
+
+
+def _callback_ok(kwargs, draw=True):
+    try:
+        fig = plots.explore_node_relaxation(**kwargs)      # warnings are errors in this module
+    except (ValueError, TypeError) as exc:
+        assert str(exc)
+        return False
+    try:
+        assert isinstance(fig, matplotlib.figure.Figure) and _labelled(fig)
+        if draw:
+            fig.canvas.draw()
+    finally:
+        plt.close(fig)
+    return True
+
+
+@pytest.mark.parametrize("corner", list(__import__("itertools").product(*CALLBACK_RANGES.values())),
+                         ids=lambda c: "_".join(map(str, c)))
+def test_callback_at_every_slider_corner(corner):
+    assert _callback_ok(dict(zip(CALLBACK_RANGES, corner)))
+
+
+def test_callback_at_random_interior_points():
+    rng = np.random.default_rng(11)
+    for _ in range(30):
+        _callback_ok(dict(inverse_temperature=float(np.exp(rng.uniform(np.log(0.01), np.log(10.0)))),
+                          learning_rate=float(np.exp(rng.uniform(np.log(0.001), np.log(1.9)))),
+                          theta=float(rng.integers(-20, 21) / 2), start=float(rng.integers(-40, 41) / 2)),
+                     draw=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bad arguments named as the caller spells them (tests/test_properties.py's contract)
+def _names(name):
+    """A ``pytest.raises(match=...)`` pattern: ``name`` as a whole word."""
+    return rf"(?<![A-Za-z0-9_]){name}(?![A-Za-z0-9_])"
+
+
+_STATE_CALLS = {
+    "local_evidence": (lambda v: th.local_evidence(BIAS, J_SYM, v), "state"),
+    "node_free_energy": (lambda v: th.node_free_energy(0.3, 1, BIAS, J_SYM, v), "state"),
+    "conditional_density": (lambda v: th.conditional_density(0.2, 0, v, BIAS, J_SYM, n_points=8), "state"),
+    "learning_gradient.pre": (lambda v: th.learning_gradient(J_SYM, BIAS, v, STATE), "presynaptic"),
+    "learning_gradient.post": (lambda v: th.learning_gradient(J_SYM, BIAS, STATE, v), "postsynaptic"),
+    "coupling_update_reference.old": (lambda v: th.coupling_update_reference(J_SYM, v, STATE, learning_rate=0.1),
+                                      "state_old"),
+    "coupling_update_reference.new": (lambda v: th.coupling_update_reference(J_SYM, STATE, v, learning_rate=0.1),
+                                      "state_new"),
+    "coupling_update_gradient.old": (lambda v: th.coupling_update_gradient(J_SYM, BIAS, v, STATE, learning_rate=0.1),
+                                     "state_old"),
+    "coupling_update_gradient.new": (lambda v: th.coupling_update_gradient(J_SYM, BIAS, STATE, v, learning_rate=0.1),
+                                     "state_new"),
+}
+
+
+@pytest.mark.parametrize("bad", [np.zeros((0, 3)), STATE[None, None], STATE[None], np.zeros(0), 0.5,
+                                 [0.1, np.nan, 0.0], "abc"])
+@pytest.mark.parametrize("call", list(_STATE_CALLS), ids=str)
+def test_one_state_vector_arguments_are_named(call, bad):
+    func, name = _STATE_CALLS[call]
+    with pytest.raises((ValueError, TypeError), match=_names(name)):
+        func(bad)
+
+
+@pytest.mark.parametrize("bad", [[], np.zeros((0, 3)), np.array([0.1, 0.2, 0.3]), np.zeros(0)])
+@pytest.mark.parametrize("func, args", [(th.node_free_energy_gradient, ("b_q", "theta")),
+                                        (th.node_surprise, ("state_i", "u"))])
+@pytest.mark.parametrize("which", [0, 1])
+def test_shapes_that_do_not_broadcast_are_named(func, args, which, bad):
+    kwargs = {args[0]: np.array([0.1, -0.5]), args[1]: np.array([0.5, 1.0])}
+    kwargs[args[which]] = bad
+    with pytest.raises(ValueError, match=_names(args[which])):
+        func(**kwargs)
+
+
+def test_broadcasting_arguments_keep_working():
+    assert th.node_surprise(np.zeros(0), 1.0).shape == (0,)
+    assert th.node_free_energy_gradient(np.array([[0.1], [0.2]]), np.array([0.5, 1.0])).shape == (2, 2)
+
+
+@pytest.mark.parametrize("scheme", [["plain"], np.array(["plain"]), np.full((2, 2, 2), 0.5), None])
+def test_relax_variational_bias_scheme_must_be_a_name(scheme):
+    with pytest.raises((ValueError, TypeError), match=_names("scheme")):
+        th.relax_variational_bias(0.0, 1.0, learning_rate=0.1, n_steps=3, scheme=scheme)
+
+
+@pytest.mark.parametrize("coupling", [np.zeros((0, 0)), np.zeros((1, 1)), np.zeros((4, 4))])
+def test_coupling_of_another_size_is_named(coupling):
+    calls = [lambda: th.local_evidence(BIAS, coupling, STATE),
+             lambda: th.log_joint(STATE[None], BIAS, coupling),
+             lambda: th.node_free_energy(0.3, 2, BIAS, coupling, STATE),
+             lambda: th.learning_gradient(coupling, BIAS, STATE, STATE),
+             lambda: th.coupling_update_reference(coupling, STATE, STATE, learning_rate=0.1),
+             lambda: th.coupling_update_gradient(coupling, BIAS, STATE, STATE, learning_rate=0.1),
+             lambda: th.conditional_density(0.2, 0, STATE, BIAS, coupling, n_points=8)]
+    for call in calls:
+        with pytest.raises(ValueError, match=_names("coupling")):
+            call()

@@ -221,6 +221,20 @@ def plot_cb_relaxation(paths, target, ax=None):
     return fig
 
 
+# Below this Fisher-Rao distance (radians) a path is taken not to have moved: renormalising an
+# unmoved belief changes it by rounding only (~1e-16 per step), real steps are many decades larger.
+STILL_DISTANCE = 1e-12
+
+
+def _efficiency_text(length, distance):
+    """``l/d`` label of one path; the 0/0 of a path that never left its start is said in words."""
+    if distance > STILL_DISTANCE:
+        return f"l/d = {length / distance:.3f}"
+    if length > STILL_DISTANCE:
+        return "l/d undefined:\nthe path returned to its start"
+    return "l/d = 0/0:\nthe path did not move"
+
+
 def plot_explore_geometry(paths, posterior, *, n_clipped=0, title=""):
     """Two panels for the natural-gradient widget: simplex paths, and lengths vs geodesic."""
     from .. import geometry
@@ -239,7 +253,10 @@ def plot_explore_geometry(paths, posterior, *, n_clipped=0, title=""):
         # efficiency is measured against the path's own end point; flag paths still on their way
         end = paths[s][-1]
         note = "" if geometry.kl_categorical(end, posterior) < 1e-6 else "\n(not converged)"
-        a2.text(b.get_x() + b.get_width() / 2, length, f"l/d = {length / geometry.fisher_rao(start, end):.3f}{note}",
+        dist = geometry.fisher_rao(start, end)
+        # a path that did not move has no bar: its note goes above the legend, mid-height
+        y = length if dist > STILL_DISTANCE else 0.4 * max(max(lengths), d)
+        a2.text(b.get_x() + b.get_width() / 2, y, _efficiency_text(length, dist) + note,
                 ha="center", va="bottom", fontsize="small")
     a2.set_xticks(range(len(names)), [geometry.SCHEME_LABELS[s].split(" (")[0] for s in names],
                   fontsize="small", rotation=10)

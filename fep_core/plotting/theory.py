@@ -174,6 +174,8 @@ def explore_node_relaxation(inverse_temperature=1.0, learning_rate=0.2, theta=3.
     theta = float(finite_array(theta, "theta", ndim=0))
     start = float(finite_array(start, "start", ndim=0))
     n_steps = count(n_steps, "n_steps")
+    if not np.isfinite(iT * theta):
+        raise ValueError(f"theta * inverse_temperature overflows ({theta:g} * {iT:g}); use smaller values")
     paths = {s: th.relax_variational_bias(start, theta, learning_rate=eps, n_steps=n_steps,
                                           inverse_temperature=iT, scheme=s)
              for s in ("plain", "natural")}

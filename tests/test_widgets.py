@@ -1,0 +1,412 @@
+"""The slider panels (fep_core.widgets) without a browser, and every chapter's slider callback at
+every corner of its slider ranges and at seeded random interior points.
+
+ipywidgets works without a frontend: setting a control's ``value`` runs the panel's redraw,
+whose output lands in the Output widget's ``outputs``.
+"""
+import itertools
+import logging
+import math
+import warnings
+from functools import partial
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from fep_core.widgets import SLIDER_CHOICES, SLIDER_RANGES, float_slider, int_slider, log_slider, panel  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    plt.close("all")
+    yield
+    plt.close("all")
+
+
+# ---------------------------------------------------------------------------------------------
+# The panel
+
+
+def _output(box):
+    """The Output widget of a panel (below the controls)."""
+    import ipywidgets
+
+    out = box.children[-1]
+    assert isinstance(out, ipywidgets.Output)
+    return out
+
+
+def _texts(out):
+    return [o.get("text", "") for o in out.outputs if o.get("output_type") == "stream"]
+
+
+def _assert_no_traceback(out):
+    for o in out.outputs:
+        assert o.get("output_type") != "error"
+        assert o.get("name") != "stderr"
+        assert "Traceback" not in o.get("text", "")
+
+
+def _failing_callback(exc):
+    """A callback that makes a figure (as a real one does, half-way) and then raises."""
+    def callback(x):
+        fig = plt.figure()
+        fig.add_subplot().plot([0, x])
+        raise exc
+    return callback
+
+
+@pytest.mark.parametrize("exc, shown", [
+    (ValueError("no attractor was learned with these settings"),
+     "Cannot draw with these settings: no attractor was learned with these settings"),
+    (TypeError("epochs must be an integer"), "Cannot draw with these settings: epochs must be an integer"),
+    (ZeroDivisionError("float division by zero"), "ZeroDivisionError"),
+    (FloatingPointError("overflow encountered in exp"), "FloatingPointError"),
+    (KeyError("missing"), "KeyError"),
+    (RuntimeError(), "RuntimeError"),
+])
+def test_failed_redraws_show_one_sentence_and_leak_no_figure(exc, shown):
+    before = set(plt.get_fignums())
+    slider = int_slider("x", 0, 0, 100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")         # e.g. matplotlib's "More than 20 figures" warning
+        box = panel(_failing_callback(exc), x=slider)
+        out = _output(box)
+        for k in range(1, 26):                 # 25 failing redraws (plus the initial one)
+            slider.value = k
+            texts = _texts(out)
+            assert len(out.outputs) == 1 and len(texts) == 1, out.outputs
+            assert shown in texts[0]
+            assert texts[0].count("\n") <= 1 and texts[0].strip().endswith(".")
+            _assert_no_traceback(out)
+            assert set(plt.get_fignums()) == before
+    if not isinstance(exc, (ValueError, TypeError)):
+        assert "Cannot draw with these settings" in texts[0]
+
+
+def test_failed_redraws_close_their_figures():
+    """Each failed redraw used to leave its half-drawn figure open: after 20, matplotlib warns."""
+    before = set(plt.get_fignums())
+    slider = int_slider("x", 0, 0, 100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        panel(_failing_callback(ValueError("bad settings")), x=slider)
+        for k in range(1, 26):
+            slider.value = k
+    assert set(plt.get_fignums()) == before
+
+
+def test_unexpected_errors_are_logged_with_their_traceback(caplog):
+    slider = int_slider("x", 0, 0, 10)
+    with caplog.at_level(logging.DEBUG, logger="fep_core.widgets"):
+        panel(_failing_callback(ZeroDivisionError("float division by zero")), x=slider)
+        slider.value = 3
+    records = [r for r in caplog.records if r.name == "fep_core.widgets"]
+    assert len(records) == 2 and all(r.exc_info and r.exc_info[0] is ZeroDivisionError for r in records)
+    assert "x=3" in records[-1].getMessage()
+
+
+def _drawing_callback(x, extra=0):
+    fig, ax = plt.subplots()
+    ax.plot([0, x])
+    for _ in range(extra):                     # stray figures a callback forgot to close
+        plt.figure()
+    return fig
+
+
+def test_successful_redraws_show_the_figure_and_close_it():
+    before = set(plt.get_fignums())
+    slider = int_slider("x", 1, 0, 10)
+    extra = int_slider("extra", 0, 0, 3)
+    box = panel(_drawing_callback, x=slider, extra=extra)
+    out = _output(box)
+    pngs = []
+    for x, e in [(2, 0), (3, 2), (4, 3)]:
+        slider.value, extra.value = x, e
+        assert len(out.outputs) == 1 and out.outputs[0]["output_type"] == "display_data"
+        data = out.outputs[0]["data"]
+        assert "image/png" in data and isinstance(data["image/png"], str)
+        pngs.append(data["image/png"])
+        _assert_no_traceback(out)
+        assert set(plt.get_fignums()) == before
+    assert len(set(pngs)) == 3                 # every redraw shows its own figure
+
+
+def test_a_failure_replaces_the_figure_and_a_success_replaces_the_message():
+    def callback(x):
+        if x % 2:
+            raise ValueError("odd x")
+        return _drawing_callback(x)
+
+    slider = int_slider("x", 0, 0, 10)
+    out = _output(panel(callback, x=slider))
+    assert out.outputs[0]["output_type"] == "display_data"
+    slider.value = 1
+    assert [o["output_type"] for o in out.outputs] == ["stream"] and "odd x" in out.outputs[0]["text"]
+    slider.value = 2
+    assert [o["output_type"] for o in out.outputs] == ["display_data"]
+
+
+def test_a_callback_that_returns_no_figure_is_reported():
+    slider = int_slider("x", 0, 0, 10)
+    out = _output(panel(lambda x: None, x=slider))
+    (text,) = _texts(out)
+    assert "NoneType" in text and "Figure" in text
+
+
+def test_warnings_of_a_redraw_are_shown_once_below_the_figure():
+    def callback(x):
+        for _ in range(3):
+            warnings.warn("precision is very high", RuntimeWarning)
+        return _drawing_callback(x)
+
+    slider = int_slider("x", 0, 0, 10)
+    out = _output(panel(callback, x=slider))
+    for x in (1, 2):
+        slider.value = x
+        assert out.outputs[0]["output_type"] == "display_data"
+        assert _texts(out) == ["RuntimeWarning: precision is very high\n"]
+        _assert_no_traceback(out)
+
+
+def test_slider_factories_cover_their_ranges():
+    s = log_slider("p", 0.1, 0.01, 10.0)
+    assert math.isclose(s.min, -2) and math.isclose(s.max, 1) and math.isclose(s.value, 0.1)
+    f = float_slider("f", 2.0, -5.0, 5.0, 0.1)
+    assert (f.min, f.max, f.value) == (-5.0, 5.0, 2.0)
+    i = int_slider("i", 40, 5, 200)
+    assert (i.min, i.max, i.value) == (5, 200, 40)
+
+
+# ---------------------------------------------------------------------------------------------
+# Every chapter's callback at the corners and at random interior points of its sliders
+
+
+def test_slider_ranges_are_well_formed():
+    for chapter, ranges in SLIDER_RANGES.items():
+        for name, (low, high, default) in ranges.items():
+            assert low < high and low <= default <= high, (chapter, name)
+            assert type(low) is type(high) is type(default), (chapter, name)
+    for chapter, choices in SLIDER_CHOICES.items():
+        assert chapter in SLIDER_RANGES
+        for name, options in choices.items():
+            assert len(options) >= 2 and name not in SLIDER_RANGES[chapter]
+
+
+@pytest.fixture(scope="module")
+def small_grid():
+    """A 3 x 3 Simulation-2 grid spanning the sliders' ranges, built like the chapter's
+    (:func:`fep_core.experiments.simulation2`) at few epochs and trials: ``explore_cell`` only
+    looks up the nearest cell and reruns one cell with the grid's number of trials."""
+    from fep_core import experiments as X
+
+    return X.simulation2(evidences=[1.0, 11.0, 20.0], inverse_temperatures=[0.01, 0.1, 1.0],
+                         epochs=20, trials=10, eval_steps=20)
+
+
+def _callback(chapter, request):
+    if chapter == "gaussian_primer":
+        from fep_core import gaussian
+        return gaussian.explore
+    if chapter == "natural_gradient":
+        from fep_core import geometry
+        return geometry.explore
+    if chapter == "theory":
+        from fep_core.plotting import theory
+        return theory.explore_node_relaxation
+    if chapter == "simulation1":
+        from fep_core.plotting import sim1
+        return sim1.explore
+    if chapter == "simulation2":
+        from fep_core.plotting import sim2
+        return partial(sim2.explore_cell, request.getfixturevalue("small_grid"))
+    if chapter == "simulation3":
+        from fep_core.plotting import sim3
+        return sim3.explore
+    if chapter == "simulation4":
+        from fep_core.plotting import sim4
+        return sim4.explore_free_run
+    if chapter == "reproduction_report":
+        from fep_core.plotting import report
+        return report.explore
+    raise AssertionError(chapter)
+
+
+def _log_scale(low, high):
+    return isinstance(low, float) and low > 0 and high / low >= 100
+
+
+def _corners(chapter):
+    names = list(SLIDER_RANGES[chapter]) + list(SLIDER_CHOICES.get(chapter, {}))
+    values = [SLIDER_RANGES[chapter][n][:2] for n in SLIDER_RANGES[chapter]]
+    values += list(SLIDER_CHOICES.get(chapter, {}).values())
+    return [dict(zip(names, combo)) for combo in itertools.product(*values)]
+
+
+def _interior(chapter, n, seed):
+    rng = np.random.default_rng(seed)
+    points = []
+    for _ in range(n):
+        point = {}
+        for name, (low, high, _default) in SLIDER_RANGES[chapter].items():
+            if isinstance(low, int):
+                point[name] = int(rng.integers(low + 1, high)) if high - low > 1 else low
+            elif _log_scale(low, high):
+                point[name] = float(np.exp(rng.uniform(np.log(low), np.log(high))))
+            else:
+                point[name] = float(rng.uniform(low, high))
+        for name, options in SLIDER_CHOICES.get(chapter, {}).items():
+            point[name] = options[int(rng.integers(len(options)))]
+        points.append(point)
+    return points
+
+
+# Random interior points per chapter: 10, but 5 for the two callbacks that train a 64-node
+# network for up to 5000 epochs per call (about a second each), to keep this file near a minute.
+N_INTERIOR = {"simulation2": 5, "simulation4": 5}
+CHAPTERS = list(SLIDER_RANGES)
+POINTS = [(chapter, "corner", point) for chapter in CHAPTERS for point in _corners(chapter)]
+POINTS += [(chapter, "interior", point) for k, chapter in enumerate(CHAPTERS)
+           for point in _interior(chapter, N_INTERIOR.get(chapter, 10), seed=1000 + k)]
+
+
+def _point_id(point):
+    return ",".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in point.items())
+
+
+@pytest.mark.parametrize("chapter, kind, point", POINTS,
+                         ids=[f"{c}-{kind}-{_point_id(p)}" for c, kind, p in POINTS])
+def test_callback_draws_or_explains(chapter, kind, point, request):
+    """A figure without any warning (and no other figure left open), or a ValueError/TypeError
+    with a one-line message; never anything else. (The panel closes the figures of a failed
+    redraw, so a callback need not.)"""
+    callback = _callback(chapter, request)
+    before = set(plt.get_fignums())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            fig = callback(**point)
+        except (ValueError, TypeError) as exc:
+            msg = str(exc)
+            assert msg.strip() and "\n" not in msg, f"unclear message: {msg!r}"
+            return
+    assert isinstance(fig, Figure)
+    plt.close(fig)
+    assert set(plt.get_fignums()) == before, "the callback left another figure open"
+
+
+def test_slider_defaults_match_the_callbacks_paper_settings():
+    from fep_core import experiments as X
+
+    balanced = float(X.PAPER_INVERSE_TEMPERATURES[11])
+    assert SLIDER_RANGES["simulation2"]["inverse_temperature"][2] == balanced
+    assert SLIDER_RANGES["simulation4"]["inverse_temperature"][2] == balanced
+    # the sliders of Simulations 2 and 4 step through the paper's grid of precisions
+    assert SLIDER_RANGES["simulation2"]["inverse_temperature"][:2] == (X.PAPER_INVERSE_TEMPERATURES[0],
+                                                                       X.PAPER_INVERSE_TEMPERATURES[-1])
+
+
+# ---------------------------------------------------------------------------------------------
+# Slider factories check their arguments: never a slider with NaN/inf, never a TraitError
+
+
+_NAN, _INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize("factory, kwargs, error, name", [
+    (log_slider, dict(description=None), TypeError, "description"),
+    (log_slider, dict(description=3), TypeError, "description"),
+    (log_slider, dict(value=_NAN), ValueError, "value"),
+    (log_slider, dict(value="1"), TypeError, "value"),
+    (log_slider, dict(value=[1.0]), TypeError, "value"),
+    (log_slider, dict(value=100.0), ValueError, "value"),
+    (log_slider, dict(low=0.0), ValueError, "low"),
+    (log_slider, dict(low=-1.0), ValueError, "low"),
+    (log_slider, dict(low=_NAN), ValueError, "low"),
+    (log_slider, dict(low=20.0, value=30.0), ValueError, "low"),
+    (log_slider, dict(high=_INF), ValueError, "high"),
+    (log_slider, dict(high=True), TypeError, "high"),
+    (log_slider, dict(steps=0), ValueError, "steps"),
+    (log_slider, dict(steps=2.5), TypeError, "steps"),
+    (log_slider, dict(readout_format=None), TypeError, "readout_format"),
+    (log_slider, dict(readout_format="abc"), ValueError, "readout_format"),
+    (int_slider, dict(description=1.0), TypeError, "description"),
+    (int_slider, dict(value=2.5), TypeError, "value"),
+    (int_slider, dict(value=9), ValueError, "value"),
+    (int_slider, dict(low=_NAN), TypeError, "low"),
+    (int_slider, dict(high=0), ValueError, "low"),
+    (int_slider, dict(step=0), ValueError, "step"),
+    (int_slider, dict(step=np.array([1])), TypeError, "step"),
+    (float_slider, dict(value=_NAN), ValueError, "value"),
+    (float_slider, dict(low=-_INF), ValueError, "low"),
+    (float_slider, dict(high=_INF), ValueError, "high"),
+    (float_slider, dict(high=-1.0), ValueError, "low"),
+    (float_slider, dict(step=_NAN), ValueError, "step"),
+    (float_slider, dict(step=-0.1), ValueError, "step"),
+    (float_slider, dict(step="0.1"), TypeError, "step"),
+])
+def test_slider_factories_name_a_bad_argument(factory, kwargs, error, name):
+    valid = {log_slider: dict(description="p", value=1.0, low=0.1, high=10.0),
+             int_slider: dict(description="n", value=2, low=0, high=5, step=1),
+             float_slider: dict(description="x", value=0.5, low=0.0, high=1.0, step=0.1)}[factory]
+    with pytest.raises(error, match=rf"^{name}\b"):
+        factory(**{**valid, **kwargs})
+
+
+def test_slider_factories_accept_numpy_numbers():
+    s = log_slider("p", np.float64(1.0), np.float64(0.1), 10, steps=np.int64(20))
+    assert math.isclose(s.min, -1) and math.isclose(s.max, 1) and math.isclose(s.step, 0.1)
+    i = int_slider("i", np.int64(3), 0, np.int64(5))
+    assert (i.min, i.max, i.value) == (0, 5, 3)
+
+
+def _notebook_panel_controls(chapter):
+    """The keyword controls of the ``panel(...)`` call in ``book/<chapter>.ipynb``: name ->
+    ('slider', (low, high, default)) or ('choice', options)."""
+    import ast
+    import json
+    from pathlib import Path
+
+    import fep_core.experiments as X
+
+    nb = json.loads((Path(__file__).resolve().parent.parent / "book" / f"{chapter}.ipynb")
+                    .read_text(encoding="utf-8"))
+    sources = ["".join(c["source"]) for c in nb["cells"]
+               if c["cell_type"] == "code" and "panel(" in "".join(c["source"])]
+    assert len(sources) == 1, f"{chapter}: expected one panel cell, found {len(sources)}"
+    call = next(node for node in ast.walk(ast.parse(sources[0]))
+                if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "panel")
+    env = {"float": float, "X": X}
+    controls = {}
+    for kw in call.keywords:
+        value = kw.value
+        factory = getattr(value.func, "id", None) or getattr(value.func, "attr", None)
+        if factory in ("log_slider", "int_slider", "float_slider"):
+            default, low, high = (eval(compile(ast.Expression(a), chapter, "eval"), env)
+                                  for a in value.args[1:4])
+            controls[kw.arg] = ("slider", (low, high, default))
+        elif factory == "ToggleButtons":
+            options = next(k.value for k in value.keywords if k.arg == "options")
+            controls[kw.arg] = ("choice", tuple(ast.literal_eval(options)))
+        else:
+            raise AssertionError(f"{chapter}: unexpected control {kw.arg} = {factory}(...)")
+    return controls
+
+
+@pytest.mark.parametrize("chapter", sorted(SLIDER_RANGES))
+def test_notebook_panels_use_the_slider_ranges_tested_here(chapter):
+    """The corners tested above are those a reader can reach: each chapter's panel has exactly
+    the controls and ranges of SLIDER_RANGES / SLIDER_CHOICES."""
+    controls = _notebook_panel_controls(chapter)
+    sliders = {k: v for k, (kind, v) in controls.items() if kind == "slider"}
+    choices = {k: v for k, (kind, v) in controls.items() if kind == "choice"}
+    assert sliders.keys() == SLIDER_RANGES[chapter].keys()
+    for name, got in sliders.items():
+        np.testing.assert_allclose(got, SLIDER_RANGES[chapter][name], rtol=1e-12,
+                                   err_msg=f"{chapter}.{name}")
+    assert choices == SLIDER_CHOICES.get(chapter, {})
