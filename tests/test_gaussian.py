@@ -10,6 +10,7 @@ from scipy import integrate, stats
 matplotlib.use("Agg")
 
 from fep_core import gaussian as G  # noqa: E402
+from fep_core.widgets import SLIDER_RANGES  # noqa: E402
 
 MODELS = [  # (y, prior_mean, prior_precision, likelihood_precision)
     (2.0, 0.0, 1.0, 4.0),
@@ -356,9 +357,8 @@ def test_blog_grid_bad_input(kwargs, name):
         G.blog_comparison(**kwargs)
 
 
-# Slider ranges of `panel(G.explore, ...)` in book/gaussian_primer.ipynb.
-EXPLORE_RANGES = dict(likelihood_precision=(0.1, 100.0), learning_rate=(0.001, 2.0), prior_precision=(0.1, 100.0),
-                      observation=(-5.0, 5.0), n_steps=(5, 200))
+# Slider ranges (low, high) of the chapter's panel: the table the notebook is checked against.
+EXPLORE_RANGES = {name: r[:2] for name, r in SLIDER_RANGES["gaussian_primer"].items()}
 
 
 def _explore_ok(kwargs, draw=True):

@@ -12,6 +12,7 @@ from numpy.testing import assert_allclose
 matplotlib.use("Agg")
 
 from fep_core import geometry as g  # noqa: E402
+from fep_core.widgets import SLIDER_RANGES  # noqa: E402
 
 
 def _model(n=4, seed=0, precision=1.0):
@@ -354,8 +355,8 @@ def test_explore_and_plots(study):
 
 # ---------------------------------------------------------------------------------------------
 # Edges: the slider callback everywhere on its ranges, bounded work, degenerate studies
-# Slider ranges of `panel(geo.explore, ...)` in book/natural_gradient.ipynb.
-EXPLORE_RANGES = dict(precision=(0.1, 20.0), learning_rate=(0.001, 1.0), n_steps=(5, 300), seed=(0, 50))
+# Slider ranges (low, high) of the chapter's panel: the table the notebook is checked against.
+EXPLORE_RANGES = {name: r[:2] for name, r in SLIDER_RANGES["natural_gradient"].items()}
 
 
 def _draws_without_warnings(callback, kwargs, draw=True):
