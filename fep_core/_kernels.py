@@ -27,11 +27,14 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ._numerics import kl as _kl
-from ._numerics import langevin as _L
-from ._numerics import langevin_given_exp as _Le
-from ._numerics import ppf as _ppf
-from ._numerics import vexp_neg, vlog_unit
+from ._numerics import (
+    kl as _kl,
+    langevin as _L,
+    langevin_given_exp as _Le,
+    ppf as _ppf,
+    vexp_neg,
+    vlog_unit,
+)
 from ._rng import draw as _draw
 
 # ---------------------------------------------------------------------------------------------
@@ -482,7 +485,8 @@ def relax_batch(JT, x, bias, iT, tol, chunk, max_steps, steps, converged):
 
 @njit(cache=True, error_model="numpy")
 def macro_vfe_batch(JT, x, bias, out):
-    """Macro VFE, complexity and accuracy per network: JT (B,n,n), x (B,n), bias (B,n) -> out (B,3)."""
+    """Macro VFE, complexity and accuracy per network: JT (B,n,n), x (B,n), bias (B,n) ->
+    out (B,3)."""
     B, n = x.shape
     h = np.empty(n)
     lq = np.empty(n)

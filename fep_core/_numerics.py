@@ -22,10 +22,11 @@ from numba import literal_unroll, njit
 
 # ---------------------------------------------------------------------------------------------
 # Series coefficients. L(b) = sum_{n>=1} c_n b^(2n-1) with c_n = 2^(2n) B_(2n) / (2n)!.
-_BERNOULLI_2N = [Fraction(1, 6), Fraction(-1, 30), Fraction(1, 42), Fraction(-1, 30), Fraction(5, 66),
-                 Fraction(-691, 2730), Fraction(7, 6), Fraction(-3617, 510), Fraction(43867, 798),
-                 Fraction(-174611, 330), Fraction(854513, 138), Fraction(-236364091, 2730),
-                 Fraction(8553103, 6), Fraction(-23749461029, 870), Fraction(8615841276005, 14322)]
+_BERNOULLI_2N = [Fraction(1, 6), Fraction(-1, 30), Fraction(1, 42), Fraction(-1, 30),
+                 Fraction(5, 66), Fraction(-691, 2730), Fraction(7, 6), Fraction(-3617, 510),
+                 Fraction(43867, 798), Fraction(-174611, 330), Fraction(854513, 138),
+                 Fraction(-236364091, 2730), Fraction(8553103, 6), Fraction(-23749461029, 870),
+                 Fraction(8615841276005, 14322)]
 
 
 def _series_coefficients():
@@ -40,7 +41,8 @@ _C = _series_coefficients()
 _L_COEF = np.array([float(c) for c in _C][::-1])                       # L(b)/b
 _LP_COEF = np.array([float(c * (2 * n - 1)) for n, c in enumerate(_C, 1)][::-1])   # L'(b)
 _A_COEF = np.array([float(c / (2 * n)) for n, c in enumerate(_C, 1)][::-1])        # (A(b)-ln2)/b^2
-_H_COEF = np.array([float(c * (Fraction(1, 2 * n) - 1)) for n, c in enumerate(_C, 1)][::-1])  # (H-ln2)/b^2
+# (H-ln2)/b^2
+_H_COEF = np.array([float(c * (Fraction(1, 2 * n) - 1)) for n, c in enumerate(_C, 1)][::-1])
 _L_COEF_TUPLE = tuple(_L_COEF)        # for the kernels' unrolled form (see langevin_given_exp)
 _SMALL = 0.5          # below this |b| the series are used (15 terms: truncation < 1e-20 relative)
 _LN2 = math.log(2.0)
@@ -141,7 +143,8 @@ def entropy(b):
         z = b * b
         return _LN2 + z * _horner(_H_COEF, z)
     e = _exp_m2(a)
-    # A - bL = g - ln|b| + 1 - |b| (coth|b| - 1), with coth|b| - 1 = 2e/(1-e); no large terms cancel.
+    # A - bL = g - ln|b| + 1 - |b| (coth|b| - 1), with coth|b| - 1 = 2e/(1-e); no large terms
+    # cancel.
     return 1.0 - math.log(a) + math.log1p(-e) - a * (2.0 * e / (1.0 - e))
 
 

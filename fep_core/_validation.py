@@ -17,7 +17,19 @@ def as_generator(rng) -> np.random.Generator:
         if isinstance(rng, numbers.Integral) and rng < 0:
             raise ValueError(f"rng must be a non-negative integer seed, got {rng}")
         return np.random.default_rng(rng)
-    raise TypeError(f"rng must be an int seed, a numpy.random.Generator or None, got {type(rng).__name__}")
+    raise TypeError(f"rng must be an int seed, a numpy.random.Generator or None, "
+                    f"got {type(rng).__name__}")
+
+
+def generators(rng, B) -> list:
+    """One Generator per network: ``rng`` a seed/Generator (spawned) or a sequence of B of them."""
+    if isinstance(rng, (list, tuple)):
+        if len(rng) != B:
+            raise ValueError(f"rng must have one entry per network ({B}), got {len(rng)}")
+        return [as_generator(r) for r in rng]
+    if B == 1:
+        return [as_generator(rng)]
+    return list(as_generator(rng).spawn(B))
 
 
 def finite_array(value, name: str, *, ndim=None, shape=None, dtype=float) -> np.ndarray:
@@ -29,7 +41,8 @@ def finite_array(value, name: str, *, ndim=None, shape=None, dtype=float) -> np.
     if ndim is not None and arr.ndim not in np.atleast_1d(ndim):
         raise ValueError(f"{name} must have {ndim} dimension(s), got shape {arr.shape}")
     if shape is not None:
-        if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
+        if arr.ndim != len(shape) or any(s is not None and s != a
+                                         for s, a in zip(shape, arr.shape)):
             want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
             raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
     if not np.all(np.isfinite(arr)):
@@ -111,3 +124,44 @@ def paired_vectors(a: np.ndarray, b: np.ndarray, names=("a", "b")) -> None:
     except ValueError:
         raise ValueError(f"the leading (batch) axes of {name_a} and {name_b} must broadcast "
                          f"together, got shapes {a.shape} and {b.shape}") from None
+
+
+def coupling_matrix(value, name: str) -> np.ndarray:
+    """A finite square coupling matrix (n, n), n >= 1, with a zero diagonal (no
+    self-connections)."""
+    J = finite_array(value, name, ndim=2)
+    if J.shape[0] != J.shape[1] or J.shape[0] < 1:
+        raise ValueError(f"{name} must be a square matrix (n, n) with n >= 1, got shape {J.shape}")
+    if np.any(np.diagonal(J) != 0):
+        raise ValueError(f"{name} must have a zero diagonal (no self-connections)")
+    return J
+
+
+def node_vector(value, name: str, n: int) -> np.ndarray:
+    """A finite vector with one entry per node: shape ``(n,)``."""
+    v = finite_array(value, name)
+    if v.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},), one entry per node of the coupling "
+                         f"matrix, got {v.shape}")
+    return v
+
+
+def paired_cases(values, names) -> list:
+    """Finite arrays of cases that are compared elementwise: ``values`` and ``names`` are
+    sequences of equal length; the arrays must broadcast together (errors name them all)."""
+    arrays = [finite_array(v, name) for v, name in zip(values, names)]
+    try:
+        np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        shapes = ", ".join(f"{n} {a.shape}" for n, a in zip(names, arrays))
+        raise ValueError(f"{' and '.join(names)} must have the same shape (one entry per case), "
+                         f"got {shapes}") from None
+    return arrays
+
+
+def state_vector(value, name: str, n: int) -> np.ndarray:
+    """One network state: shape ``(n,)``, entries in [-1, 1]."""
+    x = node_vector(value, name, n)
+    if np.any(np.abs(x) > 1):
+        raise ValueError(f"{name} must lie in [-1, 1]")
+    return x

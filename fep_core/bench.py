@@ -5,8 +5,9 @@ Measures, on this machine and in one run (medians over repeats):
 * ``batch_net_steps_per_s`` — 380 independent 64-node networks, stochastic inference + learning
   (the spec's synchronous step), network-steps per second;
 * ``single_n64_steps_per_s`` — one 64-node network (the widgets' rerun path);
-* ``numpy_loop_steps_per_s`` — a plain NumPy loop over one 64-node network (the same step written
-  with array expressions), and ``speedup_vs_numpy_loop`` (batched engine / NumPy loop);
+* ``numpy_loop_steps_per_s`` — a plain NumPy loop over one 64-node network (the same step as
+  array expressions: :mod:`fep_core.reference`), and ``speedup_vs_numpy_loop`` (batched engine /
+  NumPy loop);
 * ``sim2_train_s`` / ``sim2_eval_s`` — the full Simulation-2 grid (380 x 5000 x 10 steps) and
   its evaluation (retrieval, generalisation, attractors for all 380 cells);
 * ``bandwidth_fraction`` — for one large network (n = 1024, 2048, 4096) the bytes a learning
@@ -75,33 +76,22 @@ def single_throughput(steps=20000, repeats=5):
 
 
 def numpy_loop_throughput(steps=3000, repeats=3):
-    """The same step as plain NumPy array expressions, one network (no validation overhead)."""
+    """The same training as plain NumPy, one network: :func:`fep_core.reference.train`, the
+    readable reference of the step (arguments checked once per run, not per step)."""
+    from . import reference
+
     n = N_DIGITS
     rng = np.random.default_rng(0)
     pats = np.random.default_rng(1).standard_normal((10, n))
 
-    def langevin(b):
-        a = np.maximum(np.abs(b), 1e-4)        # L(b) ~ b/3 below 1e-4
-        e = np.exp(-2 * a)
-        return np.where(np.abs(b) < 1e-4, b / 3, np.sign(b) * ((1 - 1 / a) + 2 * e / (1 - e)))
+    epochs = max(1, steps // 10)
 
     def go():
-        J = np.zeros((n, n))
-        x = np.zeros(n)
-        for t in range(steps):
-            b = 11.0 * pats[(t // 10) % 10]
-            h = J @ x
-            th = 0.167 * (b + h)
-            u = rng.random(n)
-            a = np.maximum(np.abs(th), 1e-12)
-            w = np.where(th > 0, u, 1 - u)
-            z = w + (1 - w) * np.exp(-2 * a)
-            xn = np.sign(th) * np.clip(1 + np.log(z) / a, -1, 1)
-            J += 0.001 * np.outer(xn - langevin(h), xn)
-            np.fill_diagonal(J, 0.0)
-            x = xn
+        reference.train(np.zeros((n, n)), np.zeros(n), pats, evidence=11.0, epochs=epochs,
+                        steps_per_epoch=10, inverse_temperature=0.167, learning_rate=0.001,
+                        order="sequential", rng=rng)
 
-    return steps / _median_time(go, repeats)
+    return 10 * epochs / _median_time(go, repeats)
 
 
 def _rmw_sweep():
@@ -118,8 +108,7 @@ def _rmw_sweep():
 def _large_step_runner(n):
     """(run(steps), bytes per step) for one learning n-node network, uniforms drawn from a
     generator inside the kernel as in :meth:`AttractorBatch.run`."""
-    from . import _kernels as K
-    from . import _rng
+    from . import _kernels as K, _rng
 
     rng = np.random.default_rng(0)
     JT = np.zeros((n, n))
@@ -171,15 +160,17 @@ def memory_and_large_networks(sizes=(1024, 2048, 4096), mbytes=512, repeats=7):
 
 def sim2_times():
     """Wall time of the full Simulation-2 grid's training and of its evaluation."""
-    from . import experiments as ex
+    from . import experiments as ex, paper
 
-    E, I = np.meshgrid(ex.PAPER_EVIDENCES, ex.PAPER_INVERSE_TEMPERATURES, indexing="ij")
-    E, I = E.ravel(), I.ravel()
+    E, IT = np.meshgrid(ex.PAPER_EVIDENCES, ex.PAPER_INVERSE_TEMPERATURES, indexing="ij")
+    E, IT = E.ravel(), IT.ravel()
     t0 = time.perf_counter()
-    batch = ex._train_digits_batch(E, I, seed=0, learning_rate=0.001, epochs=5000,
-                                   steps_per_epoch=10, progress=False)
+    s2 = paper.SIMULATION2
+    batch = ex.train_digit_networks(E, IT, seed=0, learning_rate=s2["learning_rate"],
+                                    epochs=s2["epochs"], steps_per_epoch=s2["steps_per_epoch"])
     t1 = time.perf_counter()
-    ex._evaluate_digits_batch(batch, E, I, seed=0, trials=100, eval_steps=100)
+    ex.evaluate_digit_networks(batch, E, IT, seed=0, trials=s2["trials"],
+                               eval_steps=s2["eval_steps"])
     t2 = time.perf_counter()
     return t1 - t0, t2 - t1
 
@@ -229,7 +220,8 @@ def run(quick=False):
     res["single_n64_steps_per_s"] = single_throughput(steps=5000 if quick else 20000)
     res["numpy_loop_steps_per_s"] = numpy_loop_throughput(steps=500 if quick else 3000)
     res["speedup_vs_numpy_loop"] = res["batch_net_steps_per_s"] / res["numpy_loop_steps_per_s"]
-    res["single_speedup_vs_numpy_loop"] = res["single_n64_steps_per_s"] / res["numpy_loop_steps_per_s"]
+    res["single_speedup_vs_numpy_loop"] = (res["single_n64_steps_per_s"]
+                                           / res["numpy_loop_steps_per_s"])
     bw, rates, fractions = memory_and_large_networks(mbytes=128 if quick else 512,
                                                      repeats=3 if quick else 9)
     res["memory_bandwidth_GBps"] = bw / 1e9

@@ -1,10 +1,13 @@
 """On-disk memoisation of expensive, deterministic results (e.g. the Simulation-2 grid).
 
 Several chapters use the same paper-scale run; computing it once per build keeps the build fast
-without ever serving a stale result: the key is the hash of *every* fep_core source file
-(:data:`fep_core.SOURCE_HASH`) with the numpy and numba versions, the function's qualified name
-and its arguments, and the functions cached are pure functions of their arguments (all
-randomness comes from ``seed``). Set ``FEP_CORE_RESULT_CACHE=0`` to always recompute.
+without ever serving a stale result: the key is the function's qualified name and arguments with
+a digest of the sources that computed it (the function's module and every fep_core module it
+imports, :func:`fep_core._sources.digest`; for a function outside fep_core, its own file), and
+the directory names the numpy and numba versions. Editing a figure therefore keeps the cached
+grid, while editing the engine recomputes it. The functions cached are pure functions of their
+arguments (all randomness comes from ``seed``). Set ``FEP_CORE_RESULT_CACHE=0`` to always
+recompute.
 
 The cache is an optimisation only, so it never costs a result: a damaged entry (truncated,
 garbage, or failing its checksum) is recomputed and rewritten, and an unusable directory or an
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import inspect
 import os
 import pathlib
 import pickle
@@ -27,15 +31,15 @@ import struct
 import tempfile
 import warnings
 
-from . import SOURCE_HASH
+from . import _sources
+from ._compile_cache import cache_root
 
-__all__ = ["CacheWarning", "cache_dir", "cached"]
+__all__ = ["CacheWarning", "cache_dir", "cached", "source_digest"]
 
 _IGNORED = {"progress"}          # arguments that do not change the result
 _PROTOCOL = 4
-# Files written by the previous version were bare pickles (no header). They are never seen in
-# practice, since editing this file changes SOURCE_HASH and hence the directory name; if one
-# is, its missing magic makes it a damaged entry: recomputed once, with one warning.
+# A file that is not in this format (say, written by an older version under the same name) lacks
+# the magic: it is a damaged entry, recomputed once with one warning.
 _MAGIC = b"FEPCACHE"
 _VERSION = 1
 _HEADER = struct.Struct(">8sH32s")
@@ -46,19 +50,32 @@ class CacheWarning(RuntimeWarning):
 
 
 def cache_dir() -> pathlib.Path:
-    """Results directory for this fep_core source and these numpy/numba versions.
+    """Results directory for these numpy and numba versions.
 
     Returns
     -------
     pathlib.Path
-        ``$FEP_CORE_CACHE_DIR/results-<source hash>-np<numpy>-nb<numba>``, with
-        ``FEP_CORE_CACHE_DIR`` defaulting to ``~/.cache/fep_core``. It need not exist yet.
+        ``$FEP_CORE_CACHE_DIR/results-np<numpy>-nb<numba>``, with ``FEP_CORE_CACHE_DIR``
+        defaulting to ``~/.cache/fep_core``. It need not exist yet.
     """
     import numba
     import numpy
 
-    base = os.environ.get("FEP_CORE_CACHE_DIR", str(pathlib.Path.home() / ".cache" / "fep_core"))
-    return pathlib.Path(base) / f"results-{SOURCE_HASH}-np{numpy.__version__}-nb{numba.__version__}"
+    return cache_root() / f"results-np{numpy.__version__}-nb{numba.__version__}"
+
+
+def source_digest(func) -> str:
+    """Digest of the sources ``func``'s result depends on: its fep_core module and everything
+    that module imports from fep_core; for a function defined elsewhere, its own source file
+    (empty if it has none)."""
+    module = getattr(func, "__module__", "")
+    if _sources.module_file(module) is not None:
+        return _sources.digest(module)
+    try:
+        path = inspect.getsourcefile(func)
+        return hashlib.sha256(pathlib.Path(path).read_bytes()).hexdigest()[:16] if path else ""
+    except (TypeError, OSError):
+        return ""
 
 
 def _check_func(func) -> None:
@@ -74,7 +91,8 @@ def _check_func(func) -> None:
 def _key(func, kwargs) -> str:
     items = sorted((k, v) for k, v in kwargs.items() if k not in _IGNORED)
     try:
-        payload = pickle.dumps((func.__module__, func.__qualname__, items), protocol=4)
+        payload = pickle.dumps((func.__module__, func.__qualname__, source_digest(func), items),
+                               protocol=4)
     except Exception:   # PicklingError, TypeError, AttributeError, ...: name the argument
         for k, v in items:
             try:
@@ -160,7 +178,7 @@ def _store(path: pathlib.Path, result, qualname: str) -> None:
 
 
 def cached(func, /, **kwargs):
-    """``func(**kwargs)``, computed once per fep_core version and argument set.
+    """``func(**kwargs)``, computed once per version of its sources and argument set.
 
     Parameters
     ----------

@@ -183,7 +183,8 @@ def log_pdf(x, b):
 
 def pdf(x, b):
     """Density ``b exp(b x) / (2 sinh b)`` of CB(b) at ``x`` in [-1, 1] (broadcast)."""
-    return _result(np.exp(_log_pdf(*_broadcast(_unit_interval(x, "x"), "x", finite_array(b, "b"), "b"))))
+    return _result(np.exp(_log_pdf(*_broadcast(_unit_interval(x, "x"), "x",
+                                               finite_array(b, "b"), "b"))))
 
 
 def cdf(x, b):
@@ -231,16 +232,19 @@ def sample(b, *, rng, size=None):
 
 
 def _size(size):
-    """``size`` of :func:`sample` as a tuple of non-negative ints (TypeError/ValueError naming it)."""
+    """``size`` of :func:`sample` as a tuple of non-negative ints (TypeError/ValueError naming
+    it)."""
     if isinstance(size, np.ndarray) and size.ndim == 0:
         size = size.item()
     if isinstance(size, (numbers.Integral, np.integer)) and not isinstance(size, (bool, np.bool_)):
         dims = (size,)
     elif isinstance(size, (tuple, list, np.ndarray)):
         if isinstance(size, np.ndarray) and size.ndim != 1:
-            raise ValueError(f"size must be an int or a 1-D sequence of ints, got an array of shape {size.shape}")
+            raise ValueError(f"size must be an int or a 1-D sequence of ints, got an array of "
+                             f"shape {size.shape}")
         dims = tuple(size.tolist() if isinstance(size, np.ndarray) else size)
-        if not all(isinstance(d, (numbers.Integral, np.integer)) and not isinstance(d, (bool, np.bool_))
+        if not all(isinstance(d, (numbers.Integral, np.integer))
+                   and not isinstance(d, (bool, np.bool_))
                    for d in dims):
             raise TypeError(f"size must be an int or a sequence of ints, got {size!r}")
     else:

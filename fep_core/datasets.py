@@ -45,7 +45,8 @@ def _bar_image_arguments(size, centre):
         raise TypeError(f"size must be an odd integer >= 3, got {type(size).__name__}")
     if size < 3 or size % 2 == 0:
         raise ValueError(f"size must be an odd integer >= 3, got {size}")
-    if isinstance(centre, (bool, np.bool_)) or not isinstance(centre, (numbers.Real, np.floating, np.integer)):
+    if (isinstance(centre, (bool, np.bool_))
+            or not isinstance(centre, (numbers.Real, np.floating, np.integer))):
         raise TypeError(f"centre must be a real number, got {type(centre).__name__}")
     if not np.isfinite(centre):
         raise ValueError(f"centre must be finite, got {centre}")
@@ -100,11 +101,13 @@ def digits(n_train: int = 10) -> Digits:
     ``n_train`` must be an integer from 1 to 1796, so that both the training and the test set
     hold at least one image. The arrays are read-only and shared between calls.
     """
-    if isinstance(n_train, (bool, np.bool_)) or not isinstance(n_train, (numbers.Integral, np.integer)):
+    if (isinstance(n_train, (bool, np.bool_))
+            or not isinstance(n_train, (numbers.Integral, np.integer))):
         raise TypeError(f"n_train must be an integer, got {type(n_train).__name__}")
     if not 1 <= n_train <= N_DIGITS - 1:
-        raise ValueError(f"n_train must be an integer between 1 and {N_DIGITS - 1} (the data set has "
-                         f"{N_DIGITS} images and the test set needs at least one), got {n_train}")
+        raise ValueError(f"n_train must be an integer between 1 and {N_DIGITS - 1} (the data set "
+                         f"has {N_DIGITS} images and the test set needs at least one), "
+                         f"got {n_train}")
     return _digits(int(n_train))
 
 
@@ -122,7 +125,8 @@ def _all_digits():
     x = zscore(np.asarray(data.data, dtype=float) ** 2)
     y = np.asarray(data.target)
     if len(x) != N_DIGITS:                                   # pragma: no cover - a changed data set
-        raise RuntimeError(f"scikit-learn's digits data set has {len(x)} images, expected {N_DIGITS}")
+        raise RuntimeError(f"scikit-learn's digits data set has {len(x)} images, "
+                           f"expected {N_DIGITS}")
     x.setflags(write=False)
     y.setflags(write=False)
     return x, y

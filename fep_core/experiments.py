@@ -11,32 +11,41 @@ beyond any setting of the paper or the book, and small enough that no intermedia
 """
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from functools import lru_cache
-
-import numbers
 
 import numpy as np
 import pandas as pd
 
-from . import datasets, metrics
+from . import datasets, metrics, paper
 from ._validation import choice, count, finite_array, flag, positive
-from .network import AttractorBatch, AttractorNetwork, TrainingTrace
+from .network import AttractorBatch, AttractorNetwork, TrainingTrace, asymmetry
+from .streams import (
+    CONTINUATION,
+    CONTROL,
+    CONTROL_EVAL,
+    CONTROL_ORDER,
+    EVAL_GENERALIZATION,
+    EVAL_RETRIEVAL,
+    FREE,
+    ORDER,
+    PROBE,
+    TRAIN,
+    cell_key,
+    stream,
+)
 
 __all__ = ["simulation1", "simulation1_seeds", "simulation2", "simulation2_cell", "simulation3",
-           "simulation3_asymmetry", "simulation4", "free_run_continuation", "PAPER_INVERSE_TEMPERATURES", "PAPER_EVIDENCES", "REGIMES",
-           "MAX_VALUE"]
+           "simulation3_asymmetry", "simulation4", "free_run_continuation", "FreeRunResult",
+           "train_digit_networks", "evaluate_digit_networks",
+           "PAPER_INVERSE_TEMPERATURES", "PAPER_EVIDENCES", "REGIMES", "MAX_VALUE"]
 
-PAPER_EVIDENCES = np.arange(1, 21, dtype=float)
-PAPER_INVERSE_TEMPERATURES = np.geomspace(0.01, 1.0, 19)
-# The three regimes the paper details (Fig 4C-E): (evidence, inverse temperature = grid value).
-REGIMES = {"high complexity": (16.0, PAPER_INVERSE_TEMPERATURES[14]),
-           "balanced": (11.0, PAPER_INVERSE_TEMPERATURES[11]),
-           "low complexity": (6.0, PAPER_INVERSE_TEMPERATURES[4])}
-
-# Stream purposes, used as the last element of SeedSequence spawn keys.
-_TRAIN, _EVAL_RETRIEVAL, _EVAL_GENERALIZATION, _PROBE, _FREE = 0, 1, 2, 3, 4
-_ORDER = 31                     # random presentation orders (Simulation-3 asymmetry sweep)
+# The paper's grid and regimes (defined in fep_core.paper), under the names the simulations use.
+PAPER_EVIDENCES = paper.GRID_EVIDENCES
+PAPER_INVERSE_TEMPERATURES = paper.GRID_INVERSE_TEMPERATURES
+REGIMES = paper.REGIMES
+_S1, _S2, _S3, _S4 = paper.SIMULATION1, paper.SIMULATION2, paper.SIMULATION3, paper.SIMULATION4
 
 MAX_VALUE = 1e6
 """Largest evidence, precision (inverse temperature) and learning rate the simulations accept."""
@@ -76,7 +85,8 @@ def _sequence(values, name, what):
     except TypeError:                      # not iterable (e.g. None or a 0-d array)
         raise bad from None
     if not items:
-        raise ValueError(f"{name} must hold at least one {what[:-1] if what.endswith('s') else what}")
+        raise ValueError(f"{name} must hold at least one "
+                         f"{what[:-1] if what.endswith('s') else what}")
     return items
 
 
@@ -103,20 +113,19 @@ def _digit_list(digits, name="digits"):
     return [int(k) for k in items]
 
 
+def _cells(evidences, inverse_temperatures):
+    """Two 1-D arrays of equal length: the (evidence, precision) of each network."""
+    ev = _scale_axis(evidences, "evidences")
+    its = _scale_axis(inverse_temperatures, "inverse_temperatures")
+    if ev.shape != its.shape:
+        raise ValueError(f"evidences and inverse_temperatures must have the same length, got "
+                         f"{ev.size} and {its.size}")
+    return ev, its
+
+
 def _check_options(schedule, prediction):
     choice(schedule, "schedule", {"synchronous", "sequential"})
     choice(prediction, "prediction", {"code", "paper"})
-
-
-def _stream(seed, *key):
-    """A Generator for ``seed`` and a tuple of non-negative ints naming its purpose."""
-    count(seed, "seed", minimum=0)
-    return np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=tuple(int(k) for k in key)))
-
-
-def _cell_key(evidence, inverse_temperature):
-    """Spawn-key prefix of a (evidence, precision) cell, independent of the grid it sits in."""
-    return (int(round(evidence * 1000)), int(round(inverse_temperature * 1e9)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -146,14 +155,6 @@ class Simulation1Result:
     params: dict = field(default_factory=dict)
 
 
-def _correlation_or_nan(a, b):
-    """Pearson r of two vectors; NaN (explicitly, without a warning) when one is constant, e.g. an
-    attractor at the zero state, where a correlation is undefined."""
-    if np.std(a) == 0 or np.std(b) == 0:
-        return float("nan")
-    return float(np.corrcoef(a, b)[0, 1])
-
-
 def _cosine_projection(states, attractors):
     norms = np.linalg.norm(attractors, axis=1, keepdims=True)
     a = attractors / np.where(norms > 0, norms, 1.0)          # a zero attractor projects to 0
@@ -161,9 +162,13 @@ def _cosine_projection(states, attractors):
     return (states / np.where(norms > 0, norms, 1.0)) @ a.T
 
 
-def simulation1(*, seed=0, evidence=30.0, inverse_temperature=0.1, learning_rate=0.01, epochs=500,
-                steps_per_epoch=10, retrieval_inverse_temperature=1.0, retrieval_steps=30,
-                generalization_inverse_temperature=2.0, generalization_steps=20, noise=1.0,
+def simulation1(*, seed=0, evidence=_S1["evidence"], inverse_temperature=_S1["inverse_temperature"],
+                learning_rate=_S1["learning_rate"], epochs=_S1["epochs"],
+                steps_per_epoch=_S1["steps_per_epoch"],
+                retrieval_inverse_temperature=_S1["retrieval_inverse_temperature"],
+                retrieval_steps=_S1["retrieval_steps"],
+                generalization_inverse_temperature=_S1["generalization_inverse_temperature"],
+                generalization_steps=_S1["generalization_steps"], noise=_S1["noise"],
                 schedule="synchronous", prediction="code"):
     """Simulation 1: two overlapping bars (r = 0.77) learned as near-orthogonal attractors.
 
@@ -181,27 +186,29 @@ def simulation1(*, seed=0, evidence=30.0, inverse_temperature=0.1, learning_rate
         _scale(value, name)
     _scale(learning_rate, "learning_rate", allow_zero=True)
     for value, name in ((epochs, "epochs"), (steps_per_epoch, "steps_per_epoch"),
-                        (retrieval_steps, "retrieval_steps"), (generalization_steps, "generalization_steps")):
+                        (retrieval_steps, "retrieval_steps"),
+                        (generalization_steps, "generalization_steps")):
         count(value, name)
     positive(noise, "noise", allow_zero=True)
     _check_options(schedule, prediction)
     pats = datasets.bars()
-    net = AttractorNetwork(25, rng=_stream(seed, _TRAIN))
+    net = AttractorNetwork(25, rng=stream(seed, TRAIN))
     trace = net.train(pats, evidence=evidence, epochs=epochs, steps_per_epoch=steps_per_epoch,
                       inverse_temperature=inverse_temperature, learning_rate=learning_rate,
                       record=True, schedule=schedule, prediction=prediction)
     _, fixed, conv = metrics.find_attractors(net, pats)
-    probe = _stream(seed, _PROBE)
+    probe = stream(seed, PROBE)
     noisy = pats[0] + positive(noise, "noise", allow_zero=True) * probe.standard_normal(25)
     cross = datasets.cross()
     J = net.J.copy()
     probe_net = AttractorNetwork(25, rng=probe, coupling=J)
     ret = probe_net.run(noisy, retrieval_steps, inverse_temperature=retrieval_inverse_temperature)
     probe_net.state = np.zeros(25)
-    gen = probe_net.run(cross, generalization_steps, inverse_temperature=generalization_inverse_temperature)
+    gen = probe_net.run(cross, generalization_steps,
+                        inverse_temperature=generalization_inverse_temperature)
     return Simulation1Result(
-        patterns=pats, data_correlation=_correlation_or_nan(*pats), trace=trace, J=J,
-        attractors=fixed, attractor_correlation=_correlation_or_nan(*fixed),
+        patterns=pats, data_correlation=metrics.attractor_correlation(*pats), trace=trace, J=J,
+        attractors=fixed, attractor_correlation=metrics.attractor_correlation(*fixed),
         attractors_converged=conv, asymmetry=float(net.asymmetry()), retrieval_bias=noisy,
         retrieval_states=ret, retrieval_projection=_cosine_projection(ret, fixed),
         generalization_bias=cross, generalization_states=gen,
@@ -262,10 +269,31 @@ class Simulation2Result:
     params: dict = field(default_factory=dict)
 
 
-def _train_digits_batch(evidences, inverse_temperatures, *, seed, learning_rate, epochs,
-                        steps_per_epoch, progress, schedule="synchronous", prediction="code"):
+def train_digit_networks(evidences, inverse_temperatures, *, seed, learning_rate, epochs,
+                         steps_per_epoch, progress=False, schedule="synchronous",
+                         prediction="code"):
+    """Train one digit network per (evidence, precision) pair as one batch, as Simulation 2
+    does, each network on its cell's training stream (:mod:`fep_core.streams`).
+
+    Parameters
+    ----------
+    evidences, inverse_temperatures : 1-D arrays (B,) — one cell per network
+    seed, learning_rate, epochs, steps_per_epoch, progress, schedule, prediction : as
+        :func:`simulation2_cell`
+
+    Returns
+    -------
+    AttractorBatch of B networks of 64 nodes.
+    """
+    evidences, inverse_temperatures = _cells(evidences, inverse_temperatures)
+    count(seed, "seed", minimum=0)
+    _scale(learning_rate, "learning_rate", allow_zero=True)
+    count(epochs, "epochs")
+    count(steps_per_epoch, "steps_per_epoch")
+    flag(progress, "progress")
+    _check_options(schedule, prediction)
     d = datasets.digits()
-    rngs = [_stream(seed, *_cell_key(e, t), _TRAIN) for e, t in zip(evidences, inverse_temperatures)]
+    rngs = [stream(seed, *cell_key(e, t), TRAIN) for e, t in zip(evidences, inverse_temperatures)]
     batch = AttractorBatch(len(evidences), 64, rng=rngs)
     batch.train(d.train, evidence=evidences, epochs=epochs, steps_per_epoch=steps_per_epoch,
                 inverse_temperature=inverse_temperatures, learning_rate=learning_rate,
@@ -273,26 +301,47 @@ def _train_digits_batch(evidences, inverse_temperatures, *, seed, learning_rate,
     return batch
 
 
-def _evaluate_digits_batch(batch, evidences, inverse_temperatures, *, seed, trials, eval_steps):
-    """Retrieval, generalisation and attractors of trained digit networks (batched)."""
+def evaluate_digit_networks(batch, evidences, inverse_temperatures, *, seed, trials, eval_steps):
+    """Retrieval, generalisation and attractors of trained digit networks (batched), as
+    Simulation 2 scores them: ``trials`` noisy training digits and ``trials`` noisy test digits
+    per network, ``eval_steps`` steps each (:func:`fep_core.metrics.recall_scores`).
+
+    Returns
+    -------
+    (retrieval, generalization, generalization_index, unique_attractors, fixed_points,
+    converged): the two dicts of :func:`fep_core.metrics.recall_scores`, the test digits drawn
+    (B, trials), and :func:`fep_core.metrics.find_attractors`' three results.
+    """
+    if not isinstance(batch, AttractorBatch) or batch.n_nodes != 64:
+        raise TypeError("batch must be an AttractorBatch of 64-node digit networks")
+    evidences, inverse_temperatures = _cells(evidences, inverse_temperatures)
+    if len(evidences) != batch.n_networks:
+        raise ValueError(f"evidences must hold one value per network ({batch.n_networks}), "
+                         f"got {len(evidences)}")
+    count(seed, "seed", minimum=0)
+    trials = count(trials, "trials")
+    count(eval_steps, "eval_steps")
     d = datasets.digits()
-    keys = [_cell_key(e, t) for e, t in zip(evidences, inverse_temperatures)]
-    scale = 0.1 * np.asarray(evidences)[:, None, None]
-    ret_orig = scale * d.train[np.arange(trials) % len(d.train)][None]
-    gen_rngs = [_stream(seed, *k, _EVAL_GENERALIZATION) for k in keys]
+    keys = [cell_key(e, t) for e, t in zip(evidences, inverse_temperatures)]
+    per_network = np.asarray(evidences)[:, None, None]
+    ret_orig = metrics.retrieval_targets(d.train[np.arange(trials) % len(d.train)][None],
+                                         per_network)
+    gen_rngs = [stream(seed, *k, EVAL_GENERALIZATION) for k in keys]
     gen_idx = np.stack([g.integers(0, len(d.test), size=trials) for g in gen_rngs])
-    gen_orig = scale * d.test[gen_idx]
-    ret = metrics.recall_scores(batch, ret_orig, rng=[_stream(seed, *k, _EVAL_RETRIEVAL) for k in keys],
+    gen_orig = metrics.retrieval_targets(d.test[gen_idx], per_network)
+    ret = metrics.recall_scores(batch, ret_orig,
+                                rng=[stream(seed, *k, EVAL_RETRIEVAL) for k in keys],
                                 steps=eval_steps)
     gen = metrics.recall_scores(batch, gen_orig, rng=gen_rngs, steps=eval_steps)
-    uniq, fixed, conv = metrics.find_attractors(batch, np.asarray(evidences)[:, None, None] * d.train[None])
+    uniq, fixed, conv = metrics.find_attractors(
+        batch, np.asarray(evidences)[:, None, None] * d.train[None])
     return ret, gen, gen_idx, uniq, fixed, conv
 
 
 def _mean_attractor_correlation(attractors):
     """Mean correlation between distinct attractors; NaN (explicitly) where it is undefined: fewer
     than two attractors, or one at a constant state (e.g. the zero state), as in
-    :func:`_correlation_or_nan`."""
+    :func:`fep_core.metrics.attractor_correlation`."""
     if len(attractors) < 2 or np.any(np.std(attractors, axis=1) == 0):
         return np.nan
     return metrics.mean_correlation(attractors)
@@ -319,14 +368,17 @@ def _grid_table(evidences, inverse_temperatures, batch, ret, gen, uniq, fixed, c
                      "n_attractors": len(uniq[k]),
                      "orthogonality": metrics.orthogonality(uniq[k]),
                      "attractor_correlation": _mean_attractor_correlation(uniq[k]),
-                     "asymmetry": float(np.linalg.norm(J[k] - J[k].T) / max(np.linalg.norm(J[k]), 1e-300)),
+                     "asymmetry": float(np.linalg.norm(J[k] - J[k].T)
+                                        / max(np.linalg.norm(J[k]), 1e-300)),
                      "converged": bool(np.all(conv[k]))})
     return pd.DataFrame(rows)
 
 
-def simulation2(*, seed=0, evidences=PAPER_EVIDENCES, inverse_temperatures=PAPER_INVERSE_TEMPERATURES,
-                learning_rate=0.001, epochs=5000, steps_per_epoch=10, trials=100, eval_steps=100,
-                progress=False):
+def simulation2(*, seed=0, evidences=PAPER_EVIDENCES,
+                inverse_temperatures=PAPER_INVERSE_TEMPERATURES,
+                learning_rate=_S2["learning_rate"], epochs=_S2["epochs"],
+                steps_per_epoch=_S2["steps_per_epoch"], trials=_S2["trials"],
+                eval_steps=_S2["eval_steps"], progress=False):
     """Simulation 2: digits, grid over evidence x precision, trained and evaluated as one batch.
 
     Parameters
@@ -349,15 +401,15 @@ def simulation2(*, seed=0, evidences=PAPER_EVIDENCES, inverse_temperatures=PAPER
     trials = count(trials, "trials")
     count(eval_steps, "eval_steps")
     flag(progress, "progress")
-    E, I = np.meshgrid(ev, its, indexing="ij")
-    E, I = E.ravel(), I.ravel()
-    batch = _train_digits_batch(E, I, seed=seed, learning_rate=learning_rate, epochs=epochs,
+    E, IT = np.meshgrid(ev, its, indexing="ij")
+    E, IT = E.ravel(), IT.ravel()
+    batch = train_digit_networks(E, IT, seed=seed, learning_rate=learning_rate, epochs=epochs,
                                 steps_per_epoch=steps_per_epoch, progress=progress)
-    ret, gen, _, uniq, fixed, conv = _evaluate_digits_batch(batch, E, I, seed=seed, trials=trials,
+    ret, gen, _, uniq, fixed, conv = evaluate_digit_networks(batch, E, IT, seed=seed, trials=trials,
                                                             eval_steps=eval_steps)
     d = datasets.digits()
     return Simulation2Result(
-        table=_grid_table(E, I, batch, ret, gen, uniq, fixed, conv), J=batch.J.copy(),
+        table=_grid_table(E, IT, batch, ret, gen, uniq, fixed, conv), J=batch.J.copy(),
         attractors=uniq, retrieval_scores=ret["score"], generalization_scores=gen["score"],
         data_orthogonality=metrics.orthogonality(d.train),
         data_orthogonality_with_self=metrics.orthogonality(d.train, include_self=True),
@@ -389,9 +441,11 @@ def _digit_cell(batch, k, e, t, ret, gen, gen_idx, uniq, fixed, conv, table_row)
                            table_row)
 
 
-def simulation2_cell(*, seed=0, evidence=11.0, inverse_temperature=float(PAPER_INVERSE_TEMPERATURES[11]),
-                     learning_rate=0.001, epochs=5000, steps_per_epoch=10, trials=100, eval_steps=100,
-                     schedule="synchronous", prediction="code"):
+def simulation2_cell(*, seed=0, evidence=REGIMES["balanced"][0],
+                     inverse_temperature=REGIMES["balanced"][1],
+                     learning_rate=_S2["learning_rate"], epochs=_S2["epochs"],
+                     steps_per_epoch=_S2["steps_per_epoch"], trials=_S2["trials"],
+                     eval_steps=_S2["eval_steps"], schedule="synchronous", prediction="code"):
     """One cell of the Simulation-2 grid in detail (same numbers as that cell of the grid with
     the default ``schedule`` and ``prediction``; the others are the reproduction-note variants)."""
     e = _scale(evidence, "evidence")
@@ -403,10 +457,11 @@ def simulation2_cell(*, seed=0, evidence=11.0, inverse_temperature=float(PAPER_I
     count(trials, "trials")
     count(eval_steps, "eval_steps")
     _check_options(schedule, prediction)
-    batch = _train_digits_batch(np.array([e]), np.array([t]), seed=seed, learning_rate=learning_rate,
-                                epochs=epochs, steps_per_epoch=steps_per_epoch, progress=False,
-                                schedule=schedule, prediction=prediction)
-    ret, gen, gen_idx, uniq, fixed, conv = _evaluate_digits_batch(batch, [e], [t], seed=seed,
+    batch = train_digit_networks(np.array([e]), np.array([t]), seed=seed,
+                                 learning_rate=learning_rate, epochs=epochs,
+                                 steps_per_epoch=steps_per_epoch, progress=False,
+                                 schedule=schedule, prediction=prediction)
+    ret, gen, gen_idx, uniq, fixed, conv = evaluate_digit_networks(batch, [e], [t], seed=seed,
                                                                   trials=count(trials, "trials"),
                                                                   eval_steps=eval_steps)
     row = _grid_table([e], [t], batch, ret, gen, uniq, fixed, conv).iloc[0].to_dict()
@@ -437,9 +492,10 @@ class Simulation3Result:
     params: dict = field(default_factory=dict)
 
 
-def simulation3(*, seed=0, digits=(1, 2, 3), evidence=20.0, epochs=2000, steps_per_epoch=1,
-                inverse_temperature=1.0, learning_rate=0.001, free_steps=100,
-                recognition_threshold=0.5):
+def simulation3(*, seed=0, digits=_S3["digits"], evidence=_S3["evidence"], epochs=_S3["epochs"],
+                steps_per_epoch=_S3["steps_per_epoch"],
+                inverse_temperature=_S3["inverse_temperature"], learning_rate=_S3["learning_rate"],
+                free_steps=_S3["free_steps"], recognition_threshold=0.5):
     """Simulation 3: a fixed sequence 1 -> 2 -> 3 -> 1 ... presented one step per epoch.
 
     Returns the asymmetric coupling, the attractors of its symmetric part (started from
@@ -459,22 +515,24 @@ def simulation3(*, seed=0, digits=(1, 2, 3), evidence=20.0, epochs=2000, steps_p
     count(free_steps, "free_steps")
     if isinstance(recognition_threshold, (bool, np.bool_)) or not isinstance(
             recognition_threshold, (numbers.Real, np.floating, np.integer)):
-        raise TypeError(f"recognition_threshold must be a real number, got {type(recognition_threshold).__name__}")
+        raise TypeError(f"recognition_threshold must be a real number, "
+                        f"got {type(recognition_threshold).__name__}")
     if not -1.0 <= recognition_threshold <= 1.0:         # also refuses NaN
-        raise ValueError(f"recognition_threshold must be a correlation in [-1, 1], got {recognition_threshold}")
+        raise ValueError(f"recognition_threshold must be a correlation in [-1, 1], "
+                         f"got {recognition_threshold}")
     d = datasets.digits()
     pats = d.train[digits]
     labels = "".join(str(int(d.train_labels[k])) for k in digits)
-    net = AttractorNetwork(64, rng=_stream(seed, _TRAIN))
+    net = AttractorNetwork(64, rng=stream(seed, TRAIN))
     net.train(pats, evidence=evidence, epochs=epochs, steps_per_epoch=steps_per_epoch,
               inverse_temperature=inverse_temperature, learning_rate=learning_rate,
               order="sequential", record=False)
     J = net.J.copy()
     sym = AttractorNetwork(64, coupling=net.symmetric_part())
     uniq, fixed, conv = metrics.find_attractors(sym, evidence * pats)
-    sym_labels = metrics.sequence_string(metrics.recognise(fixed, pats, threshold=recognition_threshold),
-                                         labels)
-    free = AttractorNetwork(64, rng=_stream(seed, _FREE), coupling=J)
+    sym_labels = metrics.sequence_string(
+        metrics.recognise(fixed, pats, threshold=recognition_threshold), labels)
+    free = AttractorNetwork(64, rng=stream(seed, FREE), coupling=J)
     free.state = net.state
     states = free.run(np.zeros(64), free_steps, inverse_temperature=inverse_temperature)
     rec = metrics.recognise(states, pats, threshold=recognition_threshold)
@@ -483,13 +541,15 @@ def simulation3(*, seed=0, digits=(1, 2, 3), evidence=20.0, epochs=2000, steps_p
         J_antisymmetric=net.antisymmetric_part(), asymmetry=float(net.asymmetry()),
         symmetric_attractors=fixed, symmetric_attractor_labels=sym_labels, free_states=states,
         recognised=rec, sequence_order=metrics.sequence_string(rec, labels),
-        params=dict(seed=seed, evidence=evidence, epochs=epochs, inverse_temperature=inverse_temperature,
-                    learning_rate=learning_rate, free_steps=free_steps))
+        params=dict(seed=seed, evidence=evidence, epochs=epochs,
+                    inverse_temperature=inverse_temperature, learning_rate=learning_rate,
+                    free_steps=free_steps))
 
 
-def simulation3_asymmetry(*, seeds=range(3), orders=("sequential", "random"), digits=(1, 2, 3),
-                    evidence=20.0, epochs=2000, n_checkpoints=20, inverse_temperature=1.0,
-                    learning_rate=0.001):
+def simulation3_asymmetry(*, seeds=range(3), orders=("sequential", "random"), digits=_S3["digits"],
+                          evidence=_S3["evidence"], epochs=_S3["epochs"], n_checkpoints=20,
+                          inverse_temperature=_S3["inverse_temperature"],
+                          learning_rate=_S3["learning_rate"]):
     """Asymmetry of J along Simulation-3 training, for each presentation order and seed.
 
     Trains the seeds as one :class:`fep_core.network.AttractorBatch` in chunks (one step per
@@ -503,8 +563,6 @@ def simulation3_asymmetry(*, seeds=range(3), orders=("sequential", "random"), di
     -------
     DataFrame with columns seed, order, epoch, asymmetry.
     """
-    from .network import asymmetry
-
     seeds = [int(s) for s in _seed_list(seeds, "seeds")]
     orders = _sequence(orders, "orders", "orders")
     for order in orders:
@@ -524,10 +582,8 @@ def simulation3_asymmetry(*, seeds=range(3), orders=("sequential", "random"), di
         if order == "sequential":
             idx = np.tile(np.arange(epochs) % P, (len(seeds), 1))
         else:
-            idx = np.stack([np.random.default_rng(np.random.SeedSequence(s, spawn_key=(_ORDER,)))
-                            .integers(0, P, size=epochs) for s in seeds])
-        batch = AttractorBatch(len(seeds), 64,
-                               rng=[_stream(s, _TRAIN) for s in seeds])
+            idx = np.stack([stream(s, ORDER).integers(0, P, size=epochs) for s in seeds])
+        batch = AttractorBatch(len(seeds), 64, rng=[stream(s, TRAIN) for s in seeds])
         start = 0
         for stop in marks:
             batch.simulate(pats, idx[:, start:stop], scale=evidence, steps_per_segment=1,
@@ -544,14 +600,15 @@ def simulation3_asymmetry(*, seeds=range(3), orders=("sequential", "random"), di
 # Simulation 4
 
 
-@dataclass
-class Simulation4Result:
-    """Free-running continuation of the balanced Simulation-2 network, with a control.
+@dataclass(kw_only=True)
+class FreeRunResult:
+    """A trained network before and after a free run (zero bias) with learning on.
 
-    ``before``/``after``: summaries (retrieval, generalization, n_attractors, orthogonality);
-    ``J_before``/``J_after``; ``J_change``, the relative change of J in the free run (as in
-    :func:`free_run_continuation`: 0 if J did not change); ``control``: DataFrame of the retention experiment (one row per
-    seed and condition)."""
+    ``J_before``/``J_after`` (n, n); ``J_change``, the relative Frobenius change of J
+    (``||J_after - J_before|| / ||J_before||``; where ``J_before`` is zero, relative to
+    ``||J_after||``: 0 if J stayed zero); ``attractors_before``/``_after`` (A, n);
+    ``free_states`` (free_steps, n); ``retrieval_*``/``generalization_*`` (medians over
+    trials) and ``n_attractors_*`` before and after; ``params``, the settings."""
 
     retrieval_before: float
     retrieval_after: float
@@ -565,8 +622,16 @@ class Simulation4Result:
     attractors_before: np.ndarray
     attractors_after: np.ndarray
     free_states: np.ndarray
-    control: pd.DataFrame
     params: dict = field(default_factory=dict)
+
+
+@dataclass(kw_only=True)
+class Simulation4Result(FreeRunResult):
+    """Simulation 4: the free-running continuation of the balanced Simulation-2 network (the
+    fields of :class:`FreeRunResult`) and ``control``, a DataFrame of the retention experiment
+    (one row per seed and condition)."""
+
+    control: pd.DataFrame
 
 
 def _retention_control(*, seeds, evidence, inverse_temperature, learning_rate, epochs_first,
@@ -585,12 +650,12 @@ def _retention_control(*, seeds, evidence, inverse_temperature, learning_rate, e
     rows = []
     zero = np.zeros((1, 64))
     for cond in ("sequential", "replay", "rest"):
-        rngs = [_stream(s, 99, _TRAIN) for s in seeds]
+        rngs = [stream(s, CONTROL, TRAIN) for s in seeds]
         batch = AttractorBatch(S, 64, rng=rngs)
         batch.train(first, evidence=evidence, epochs=epochs_first, steps_per_epoch=steps_per_epoch,
                     inverse_temperature=inverse_temperature, learning_rate=learning_rate)
         orders = np.stack([g.integers(0, 5, size=epochs_second) for g in
-                           [_stream(s, 99, 7) for s in seeds]])
+                           [stream(s, CONTROL, CONTROL_ORDER) for s in seeds]])
         if cond == "sequential":
             batch.simulate(second, orders, scale=evidence, steps_per_segment=steps_per_epoch,
                            inverse_temperature=inverse_temperature, learning_rate=learning_rate,
@@ -607,8 +672,9 @@ def _retention_control(*, seeds, evidence, inverse_temperature, learning_rate, e
                                inverse_temperature=inverse_temperature, learning_rate=alpha_free,
                                record=None)
         for name, pats in (("first", first), ("second", second)):
-            orig = 0.1 * evidence * pats[np.arange(trials) % len(pats)]
-            sc = metrics.recall_scores(batch, orig, rng=[_stream(s, 99, 8) for s in seeds],
+            orig = metrics.retrieval_targets(pats[np.arange(trials) % len(pats)], evidence)
+            sc = metrics.recall_scores(batch, orig,
+                                       rng=[stream(s, CONTROL, CONTROL_EVAL) for s in seeds],
                                        steps=eval_steps)["score"]
             for k, s in enumerate(seeds):
                 rows.append({"seed": s, "condition": cond, "set": name,
@@ -617,10 +683,12 @@ def _retention_control(*, seeds, evidence, inverse_temperature, learning_rate, e
                                           values="retrieval").reset_index()
 
 
-def simulation4(*, seed=0, evidence=11.0, inverse_temperature=float(PAPER_INVERSE_TEMPERATURES[11]),
-                learning_rate=0.001, epochs=5000, steps_per_epoch=10, free_steps=50000, trials=100,
-                eval_steps=100, control_seeds=range(5), control_epochs_first=2500,
-                control_epochs_second=500, control_free_steps_per_epoch=10, progress=False):
+def simulation4(*, seed=0, evidence=_S4["evidence"], inverse_temperature=_S4["inverse_temperature"],
+                learning_rate=_S4["learning_rate"], epochs=_S4["epochs"],
+                steps_per_epoch=_S4["steps_per_epoch"], free_steps=_S4["free_steps"],
+                trials=_S4["trials"], eval_steps=_S4["eval_steps"], control_seeds=range(5),
+                control_epochs_first=2500, control_epochs_second=500,
+                control_free_steps_per_epoch=10, progress=False):
     """Simulation 4: does free-running (spontaneous, zero-bias) activity with learning on keep
     what the network learned? Before/after comparison of the balanced Simulation-2 network
     (the paper's protocol), plus a retention control with a second set of digits."""
@@ -628,8 +696,8 @@ def simulation4(*, seed=0, evidence=11.0, inverse_temperature=float(PAPER_INVERS
     _scale(evidence, "evidence")
     _scale(inverse_temperature, "inverse_temperature")
     _scale(learning_rate, "learning_rate", allow_zero=True)
-    for value, name in ((epochs, "epochs"), (steps_per_epoch, "steps_per_epoch"), (free_steps, "free_steps"),
-                        (trials, "trials"), (eval_steps, "eval_steps"),
+    for value, name in ((epochs, "epochs"), (steps_per_epoch, "steps_per_epoch"),
+                        (free_steps, "free_steps"), (trials, "trials"), (eval_steps, "eval_steps"),
                         (control_epochs_first, "control_epochs_first"),
                         (control_epochs_second, "control_epochs_second"),
                         (control_free_steps_per_epoch, "control_free_steps_per_epoch")):
@@ -641,27 +709,32 @@ def simulation4(*, seed=0, evidence=11.0, inverse_temperature=float(PAPER_INVERS
                             steps_per_epoch=steps_per_epoch, trials=trials, eval_steps=eval_steps)
     net = cell.network
     J_before = net.J.copy()
-    free = AttractorNetwork(64, rng=_stream(seed, *_cell_key(evidence, inverse_temperature), _FREE),
+    free = AttractorNetwork(64, rng=stream(seed, *cell_key(evidence, inverse_temperature), FREE),
                             coupling=J_before)
     free.state = net.state
     states = free.run(np.zeros(64), count(free_steps, "free_steps"),
                       inverse_temperature=inverse_temperature, learning_rate=learning_rate,
                       progress=progress)
     # Evaluate the network after the free run exactly as before it (same noise streams).
-    batch = AttractorBatch(1, 64, rng=[_stream(seed, *_cell_key(evidence, inverse_temperature), _FREE, 1)],
+    batch = AttractorBatch(1, 64,
+                           rng=[stream(seed, *cell_key(evidence, inverse_temperature), FREE, 1)],
                            coupling=free.J)
     batch.state = free.state[None].copy()
-    ret, gen, _, uniq, fixed, conv = _evaluate_digits_batch(batch, [evidence], [inverse_temperature],
+    ret, gen, _, uniq, fixed, conv = evaluate_digit_networks(batch, [evidence],
+                                                            [inverse_temperature],
                                                             seed=seed, trials=trials,
                                                             eval_steps=eval_steps)
     control = _retention_control(seeds=control_seeds, evidence=evidence,
-                                 inverse_temperature=inverse_temperature, learning_rate=learning_rate,
-                                 epochs_first=control_epochs_first, epochs_second=control_epochs_second,
+                                 inverse_temperature=inverse_temperature,
+                                 learning_rate=learning_rate,
+                                 epochs_first=control_epochs_first,
+                                 epochs_second=control_epochs_second,
                                  steps_per_epoch=steps_per_epoch,
                                  free_steps_per_epoch=control_free_steps_per_epoch, trials=trials,
                                  eval_steps=eval_steps)
     return Simulation4Result(
-        retrieval_before=cell.summary["retrieval"], retrieval_after=float(np.median(ret["score"][0])),
+        retrieval_before=cell.summary["retrieval"],
+        retrieval_after=float(np.median(ret["score"][0])),
         generalization_before=cell.summary["generalization"],
         generalization_after=float(np.median(gen["score"][0])),
         n_attractors_before=len(cell.attractors), n_attractors_after=len(uniq[0]),
@@ -686,13 +759,11 @@ def _trained_cell(seed, epochs, evidence, inverse_temperature, learning_rate):
                                         learning_rate=learning_rate, epochs=epochs, trials=1)
 
 
-def _continuation_stream(seed, purpose):
-    return np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(4_000, purpose)))
-
-
-def free_run_continuation(*, inverse_temperature=REGIMES["balanced"][1], learning_rate=0.001, free_steps=5000,
-                          epochs=1000, seed=0, trials=100, training_evidence=REGIMES["balanced"][0],
-                          training_inverse_temperature=REGIMES["balanced"][1], training_learning_rate=0.001):
+def free_run_continuation(*, inverse_temperature=REGIMES["balanced"][1], learning_rate=0.001,
+                          free_steps=5000, epochs=1000, seed=0, trials=100,
+                          training_evidence=REGIMES["balanced"][0],
+                          training_inverse_temperature=REGIMES["balanced"][1],
+                          training_learning_rate=0.001):
     """Train the balanced digit network, let it run freely (zero bias) with learning on, and
     measure it before and after with identical noise.
 
@@ -707,11 +778,7 @@ def free_run_continuation(*, inverse_temperature=REGIMES["balanced"][1], learnin
 
     Returns
     -------
-    dict with ``J_before``/``J_after`` (64, 64), ``attractors_before``/``after`` (A, 64),
-    ``free_states`` (free_steps, 64), ``retrieval_before``/``after``,
-    ``generalization_before``/``after`` (medians over trials), ``n_attractors_before``/``after``,
-    ``J_change`` (relative Frobenius norm ``||J_after - J_before|| / ||J_before||``; where
-    ``J_before`` is zero, relative to ``||J_after||``: 0 if J stayed zero) and ``params``.
+    FreeRunResult
     """
     t = _scale(inverse_temperature, "inverse_temperature")
     a = _scale(learning_rate, "learning_rate", allow_zero=True)
@@ -722,26 +789,31 @@ def free_run_continuation(*, inverse_temperature=REGIMES["balanced"][1], learnin
                          _scale(training_inverse_temperature, "training_inverse_temperature"),
                          _scale(training_learning_rate, "training_learning_rate", allow_zero=True))
     J0 = cell.network.J.copy()
-    free = AttractorBatch(1, 64, rng=[_continuation_stream(seed, 0)], coupling=J0)
+    free = AttractorBatch(1, 64, rng=[stream(seed, CONTINUATION, 0)], coupling=J0)
     free.state = cell.network.state[None].copy()
     states = free.run(np.zeros(64), free_steps, inverse_temperature=t, learning_rate=a)[0]
     # Before and after side by side: same start state, same stepping and noise streams.
     d = datasets.digits()
-    both = AttractorBatch(2, 64, rng=[_continuation_stream(seed, 1), _continuation_stream(seed, 1)],
+    both = AttractorBatch(2, 64, rng=[stream(seed, CONTINUATION, 1), stream(seed, CONTINUATION, 1)],
                           coupling=np.stack([J0, free.J[0]]))
     both.state = np.stack([cell.network.state, cell.network.state])
-    ret = metrics.recall_scores(both, 0.1 * e * d.train[np.arange(trials) % len(d.train)],
-                                rng=[_continuation_stream(seed, 2), _continuation_stream(seed, 2)])["score"]
-    gen_idx = _continuation_stream(seed, 3).integers(0, len(d.test), size=trials)
-    gen = metrics.recall_scores(both, 0.1 * e * d.test[gen_idx],
-                                rng=[_continuation_stream(seed, 4), _continuation_stream(seed, 4)])["score"]
+    ret = metrics.recall_scores(both,
+                                metrics.retrieval_targets(d.train[np.arange(trials) % len(d.train)],
+                                                          e),
+                                rng=[stream(seed, CONTINUATION, 2),
+                                     stream(seed, CONTINUATION, 2)])["score"]
+    gen_idx = stream(seed, CONTINUATION, 3).integers(0, len(d.test), size=trials)
+    gen = metrics.recall_scores(both, metrics.retrieval_targets(d.test[gen_idx], e),
+                                rng=[stream(seed, CONTINUATION, 4),
+                                     stream(seed, CONTINUATION, 4)])["score"]
     uniq, _, _ = metrics.find_attractors(both, e * d.train)
-    return {"J_before": J0, "J_after": free.J[0].copy(), "free_states": states,
-            "attractors_before": uniq[0], "attractors_after": uniq[1],
-            "retrieval_before": float(np.median(ret[0])), "retrieval_after": float(np.median(ret[1])),
-            "generalization_before": float(np.median(gen[0])),
-            "generalization_after": float(np.median(gen[1])),
-            "n_attractors_before": len(uniq[0]), "n_attractors_after": len(uniq[1]),
-            "J_change": _relative_change(free.J[0], J0),
-            "params": dict(inverse_temperature=t, learning_rate=a, free_steps=free_steps,
-                           epochs=epochs, seed=seed, trials=trials)}
+    return FreeRunResult(
+        J_before=J0, J_after=free.J[0].copy(), free_states=states,
+        attractors_before=uniq[0], attractors_after=uniq[1],
+        retrieval_before=float(np.median(ret[0])), retrieval_after=float(np.median(ret[1])),
+        generalization_before=float(np.median(gen[0])),
+        generalization_after=float(np.median(gen[1])),
+        n_attractors_before=len(uniq[0]), n_attractors_after=len(uniq[1]),
+        J_change=_relative_change(free.J[0], J0),
+        params=dict(inverse_temperature=t, learning_rate=a, free_steps=free_steps,
+                    epochs=epochs, seed=seed, trials=trials))

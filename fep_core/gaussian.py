@@ -25,8 +25,10 @@ from ._validation import choice, count, finite_array, flag, positive, positive_a
 _LOG_2PI = np.log(2.0 * np.pi)
 
 FORMS = ("kl-evidence", "complexity-accuracy", "energy-entropy")
-MAX_ABS_MEAN = 1e100         # descend: |mean| beyond this counts as diverged (and is no valid start)
-MAX_ABS_LOG_SD = 300.0       # descend: |log_sd| beyond this counts as diverged (and is no valid start)
+# descend: |mean| beyond this counts as diverged (and is no valid start)
+MAX_ABS_MEAN = 1e100
+# descend: |log_sd| beyond this counts as diverged (and is no valid start)
+MAX_ABS_LOG_SD = 300.0
 
 
 def _join(names):
@@ -40,11 +42,13 @@ def _broadcast(**arrays):
         return np.broadcast_shapes(*(a.shape for a in arrays.values()))
     except ValueError:
         got = ", ".join(f"{name} {a.shape}" for name, a in arrays.items())
-        raise ValueError(f"{_join(arrays)} must have shapes that broadcast together, got {got}") from None
+        raise ValueError(f"{_join(arrays)} must have shapes that broadcast together, "
+                         f"got {got}") from None
 
 
 def _representable(out, what, names):
-    """``out`` if every entry is finite; else a ValueError naming the arguments that overflowed it."""
+    """``out`` if every entry is finite; else a ValueError naming the arguments that overflowed
+    it."""
     if not np.all(np.isfinite(out)):
         raise ValueError(f"{what} overflows (is not representable in double precision) for these "
                          f"arguments: reduce the magnitude of {_join(names)}")
@@ -52,7 +56,29 @@ def _representable(out, what, names):
 
 
 # --------------------------------------------------------------------------------------------
-# KL divergence and the conjugate model
+# Densities, KL divergence and the conjugate model
+def normal_pdf(x, mean, var):
+    """Density of ``N(mean, var)`` at ``x``: ``exp(-(x - mean)^2 / (2 var)) / sqrt(2 pi var)``.
+
+    Parameters
+    ----------
+    x, mean : array_like, finite
+    var : array_like, positive (the variance, not the standard deviation)
+        All three broadcast together (a ``ValueError`` naming them otherwise).
+
+    Returns
+    -------
+    float or ndarray with the broadcast shape; 0 where the density underflows.
+    """
+    x = finite_array(x, "x")
+    mean = finite_array(mean, "mean")
+    var = positive_array(var, "var")
+    _broadcast(x=x, mean=mean, var=var)
+    with np.errstate(over="ignore", under="ignore"):       # far tails: exp(-inf) = 0
+        out = np.exp(-0.5 * (x - mean) ** 2 / var) / np.sqrt(2 * np.pi * var)
+    return out[()] if out.ndim == 0 else out
+
+
 def kl(mean_q, var_q, mean_p, var_p):
     """``KL[N(mean_q, var_q) || N(mean_p, var_p)]`` in nats (closed form; broadcasts).
 
@@ -136,12 +162,14 @@ def free_energy(mean, var, y, *, prior_mean=0.0, prior_precision=1.0, likelihood
             entropy = 0.5 * (_LOG_2PI + 1.0 + np.log(var))
             out = energy - entropy
     out = _representable(np.asarray(out), "F",
-                         ("mean", "var", "y", "prior_mean", "prior_precision", "likelihood_precision"))
+                         ("mean", "var", "y", "prior_mean", "prior_precision",
+                          "likelihood_precision"))
     return out[()] if out.ndim == 0 else out
 
 
 def gradient(mean, log_sd, y, *, prior_mean=0.0, prior_precision=1.0, likelihood_precision=1.0):
-    """Gradient of ``F`` with respect to q's ``mean`` and ``log_sd``; returns ``(dF/dmean, dF/dlog_sd)``.
+    """Gradient of ``F`` with respect to q's ``mean`` and ``log_sd``; returns
+    ``(dF/dmean, dF/dlog_sd)``.
 
     ``dF/dmean = -[piy (y - mean) - pi0 (mean - m0)]`` is minus the precision-weighted
     prediction error (predictive coding); ``dF/dlog_sd = (pi0 + piy) var - 1``.
@@ -160,7 +188,8 @@ def gradient(mean, log_sd, y, *, prior_mean=0.0, prior_precision=1.0, likelihood
         d_mean, d_log_sd = _gradient(mean, log_sd, y, m0, pi0, piy)
     _representable(d_mean, "dF/dmean",
                    ("mean", "y", "prior_mean", "prior_precision", "likelihood_precision"))
-    _representable(d_log_sd, "dF/dlog_sd = (prior_precision + likelihood_precision) exp(2 log_sd) - 1",
+    _representable(d_log_sd,
+                   "dF/dlog_sd = (prior_precision + likelihood_precision) exp(2 log_sd) - 1",
                    ("log_sd", "prior_precision", "likelihood_precision"))
     return ((d_mean[()] if d_mean.ndim == 0 else d_mean),
             (d_log_sd[()] if d_log_sd.ndim == 0 else d_log_sd))
@@ -208,7 +237,8 @@ class Descent:
 
 def descend(y, *, mean0=0.0, log_sd0=0.0, learning_rate=0.1, n_steps=50, prior_mean=0.0,
             prior_precision=1.0, likelihood_precision=1.0, update_log_sd=True):
-    """Gradient descent on F over q's mean and log-std (step ``learning_rate``); returns a :class:`Descent`.
+    """Gradient descent on F over q's mean and log-std (step ``learning_rate``); returns a
+    :class:`Descent`.
 
     ``mean <- mean + lr [piy (y - mean) - pi0 (mean - m0)]`` and
     ``log_sd <- log_sd - lr ((pi0 + piy) var - 1)``. With ``update_log_sd=False`` (a bool) the
@@ -224,8 +254,8 @@ def descend(y, *, mean0=0.0, log_sd0=0.0, learning_rate=0.1, n_steps=50, prior_m
     mu = float(finite_array(mean0, "mean0", ndim=0))
     rho = float(finite_array(log_sd0, "log_sd0", ndim=0))
     if abs(mu) > MAX_ABS_MEAN:
-        raise ValueError(f"mean0 must lie within +/-{MAX_ABS_MEAN:g} (beyond it a descent counts as "
-                         f"diverged), got {mu:g}")
+        raise ValueError(f"mean0 must lie within +/-{MAX_ABS_MEAN:g} (beyond it a descent counts "
+                         f"as diverged), got {mu:g}")
     if abs(rho) > MAX_ABS_LOG_SD:
         raise ValueError(f"log_sd0 must lie within +/-{MAX_ABS_LOG_SD:g} (beyond it the variance "
                          f"exp(2 log_sd0) is not representable), got {rho:g}")
@@ -255,10 +285,6 @@ MAX_BLOG_GRID = 10 ** 7      # most grid values (n_grid times the number of obse
 MAX_BLOG_ABS = 1e100         # largest |lower|, |upper|, |y|: squared distances stay finite
 
 
-def _normal_pdf(x, mean, sd):
-    return np.exp(-((x - mean) ** 2) / (2 * sd ** 2)) / (np.sqrt(2 * np.pi) * sd)
-
-
 def _blog_grid(n_grid, lower, upper, n_y):
     n_grid = count(n_grid, "n_grid", minimum=2)
     lower = float(finite_array(lower, "lower", ndim=0))
@@ -266,10 +292,11 @@ def _blog_grid(n_grid, lower, upper, n_y):
     if upper <= lower:
         raise ValueError(f"upper must exceed lower, got lower={lower}, upper={upper}")
     if max(abs(lower), abs(upper)) > MAX_BLOG_ABS:
-        raise ValueError(f"lower and upper must lie within +/-{MAX_BLOG_ABS:g}, got lower={lower}, upper={upper}")
+        raise ValueError(f"lower and upper must lie within +/-{MAX_BLOG_ABS:g}, "
+                         f"got lower={lower}, upper={upper}")
     if n_grid * max(n_y, 1) > MAX_BLOG_GRID:
-        raise ValueError(f"n_grid times the number of observations must be at most {MAX_BLOG_GRID:,}, "
-                         f"got n_grid = {n_grid} for {n_y} observation(s)")
+        raise ValueError(f"n_grid times the number of observations must be at most "
+                         f"{MAX_BLOG_GRID:,}, got n_grid = {n_grid} for {n_y} observation(s)")
     return n_grid, lower, upper
 
 
@@ -290,8 +317,9 @@ def _blog_kl_no_dx(x, y):
     """
     mean_q, var_q = BLOG_Q
     sd_p = BLOG_POSTERIOR_SD
-    q = _normal_pdf(x, mean_q, np.sqrt(var_q))
-    log_ratio = ((x[:, None] - y[None, :]) ** 2 / (2 * sd_p ** 2) - ((x - mean_q) ** 2 / (2 * var_q))[:, None]
+    q = normal_pdf(x, mean_q, var_q)
+    log_ratio = ((x[:, None] - y[None, :]) ** 2 / (2 * sd_p ** 2)
+                 - ((x - mean_q) ** 2 / (2 * var_q))[:, None]
                  + np.log(sd_p / np.sqrt(var_q)))
     return np.sum(q[:, None] * log_ratio, axis=0)
 
@@ -322,9 +350,11 @@ def blog_comparison(y_values=None, *, n_grid=1000, lower=-5.0, upper=5.0):
 
     ``blog``        ``sum(q ln(q/p)) + ln p(y)`` (no ``dx``, wrong sign, fixed q)
     ``with_dx``     ``sum(q ln(q/p)) dx + ln p(y)``               -> ``dx_error = blog - with_dx``
-    ``fixed_q``     ``KL[q || p(x|y)] - ln p(y)`` (closed-form KL) -> ``sign_error = with_dx - fixed_q``
+    ``fixed_q``     ``KL[q || p(x|y)] - ln p(y)`` (closed-form KL)
+                    -> ``sign_error = with_dx - fixed_q``
                     (``= 2 ln p(y)`` plus the Riemann sum's own tiny quadrature error)
-    ``optimal``     ``min_q F = -ln p(y)`` (q = the posterior)   -> ``q_error = fixed_q - optimal = KL``
+    ``optimal``     ``min_q F = -ln p(y)`` (q = the posterior)
+                    -> ``q_error = fixed_q - optimal = KL``
 
     Also returned: the Riemann sum without and with ``dx``, the exact KL, ``ln p(y)``, ``dx``
     and the ratio ``kl_no_dx / kl_exact`` (about ``1/dx``). Default ``y_values`` are the blog's
@@ -359,10 +389,13 @@ def blog_errors(table: pd.DataFrame) -> pd.Series:
     the largest absolute error in nats of each kind, and the largest total error.
     """
     if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"table must be the DataFrame of blog_comparison, got {type(table).__name__}")
-    missing = {"blog", "optimal", "kl_ratio", "dx", "dx_error", "sign_error", "q_error"} - set(table.columns)
+        raise TypeError(f"table must be the DataFrame of blog_comparison, "
+                        f"got {type(table).__name__}")
+    missing = ({"blog", "optimal", "kl_ratio", "dx", "dx_error", "sign_error", "q_error"}
+               - set(table.columns))
     if missing or len(table) == 0:
-        raise ValueError(f"table must be a non-empty blog_comparison table (missing columns: {sorted(missing)})")
+        raise ValueError(f"table must be a non-empty blog_comparison table "
+                         f"(missing columns: {sorted(missing)})")
     total = table["blog"] - table["optimal"]
     return pd.Series({
         "kl_factor": float(table["kl_ratio"].median()),
@@ -372,22 +405,3 @@ def blog_errors(table: pd.DataFrame) -> pd.Series:
         "q_error_max": float(table["q_error"].abs().max()),
         "total_error_max": float(total.abs().max()),
     })
-
-
-# --------------------------------------------------------------------------------------------
-# Widget callback
-def explore(likelihood_precision=4.0, learning_rate=0.1, prior_precision=1.0, observation=2.0,
-            n_steps=40):
-    """Interactive figure: gradient descent on F for the slider values; returns a Figure.
-
-    Left: q's mean (band: +/- one sd) per step, against the posterior. Right: F per step
-    against the bound ``-ln p(y)`` (log scale of the gap). The title states the stability limit.
-    """
-    from .plotting import primers
-
-    observation = float(finite_array(observation, "observation", ndim=0))
-    traj = descend(observation, learning_rate=learning_rate, n_steps=n_steps,
-                   prior_precision=prior_precision, likelihood_precision=likelihood_precision)
-    return primers.plot_descent_panel(traj, observation, prior_precision=prior_precision,
-                                      likelihood_precision=likelihood_precision,
-                                      learning_rate=learning_rate)

@@ -25,11 +25,14 @@ All computations are vectorised over leading batch axes (many models at once) in
 from __future__ import annotations
 
 import numbers
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ._validation import as_generator, choice, count, finite_array, flag, paired_vectors, positive
+from .gaussian import FORMS  # the three equal forms of F, named as in the Gaussian primer
 
 SCHEMES = ("active_inference", "natural_gradient", "logit_descent")
 SCHEME_LABELS = {"active_inference": "active inference (softmax)",
@@ -38,11 +41,14 @@ SCHEME_LABELS = {"active_inference": "active inference (softmax)",
 NATURAL_FLOOR = 1e-8
 _SUM_TOL = 1e-9
 MAX_PRECISION = 1e300         # largest likelihood precision of :func:`random_models`
-MAX_PATH_STEPS = 10 ** 5       # most steps :func:`max_path_difference` takes (horizon / learning_rate; ~10 s)
-MAX_EXPLORE_RATE = 1.0         # largest learning rate of :func:`explore` (its slider's range)
-_CB_RATE_LIMIT = {"natural": 2.0, "plain": 6.0}   # cb_relaxation: learning rates must stay below
-_TINY = np.finfo(float).tiny
-FORMS = ("kl-evidence", "complexity-accuracy", "energy-entropy")
+# most steps :func:`max_path_difference` takes (horizon / learning_rate; ~10 s)
+MAX_PATH_STEPS = 10 ** 5
+# path_geometry: below this Fisher-Rao distance (radians) a path is taken not to have moved:
+# renormalising an unmoved belief changes it by rounding only (~1e-16 per step), real steps are
+# many decades larger.
+STILL_DISTANCE = 1e-12
+# path_geometry: a path whose end is this close (KL) to the posterior converged
+CONVERGED_KL = 1e-6
 
 
 # --------------------------------------------------------------------------------------------
@@ -65,7 +71,8 @@ def _distribution_pair(p, q, *, ndim=None):
     for name, value in (("p", p), ("q", q)):
         v = finite_array(value, name, ndim=ndim)
         if v.ndim == 0:
-            raise ValueError(f"{name} must be a probability vector (at least one axis), got a scalar")
+            raise ValueError(f"{name} must be a probability vector (at least one axis), "
+                             "got a scalar")
         if v.shape[-1] < 1:
             raise ValueError(f"{name} must have at least one state, got shape {v.shape}")
         if np.any(v < 0) or np.any(np.abs(v.sum(axis=-1) - 1.0) > _SUM_TOL):
@@ -84,7 +91,8 @@ def _check_model(A, D, o):
         raise ValueError("A must have columns summing to 1 (A[:, state] is P(outcome | state))")
     D = _probability(D, "D")
     if D.shape[0] != A.shape[1]:
-        raise ValueError(f"D must have length n_states = {A.shape[1]} (columns of A), got {D.shape[0]}")
+        raise ValueError(f"D must have length n_states = {A.shape[1]} (columns of A), "
+                         f"got {D.shape[0]}")
     return A, D, _outcome_index(o, A.shape[0])
 
 
@@ -94,7 +102,8 @@ def _outcome_index(o, n_outcomes):
     else:
         vec = finite_array(o, "o", ndim=1)
         if vec.shape[0] != n_outcomes or not np.all((vec == 0) | (vec == 1)) or vec.sum() != 1:
-            raise ValueError(f"o must be an outcome index or a one-hot vector of length {n_outcomes}")
+            raise ValueError(f"o must be an outcome index or a one-hot vector of length "
+                             f"{n_outcomes}")
         idx = int(np.argmax(vec))
     if not 0 <= idx < n_outcomes:
         raise ValueError(f"o must be in range({n_outcomes}), got {idx}")
@@ -164,9 +173,10 @@ def fisher_rao(p, q):
 
     Evaluated as ``4 arcsin(||sqrt p - sqrt q|| / 2)`` (exact for the unit vectors ``sqrt p``,
     ``sqrt q``) with ``sqrt p - sqrt q = (p - q)/(sqrt p + sqrt q)``, which, unlike ``arccos``
-    near 1, keeps full relative accuracy for nearby distributions. Broadcasts over leading axes; entries may be zero.
-    ``p`` and ``q`` have 1 to 3 axes, the same number of states (last axis) and leading axes that
-    broadcast together (a ``ValueError`` naming them otherwise); an empty batch gives an empty result.
+    near 1, keeps full relative accuracy for nearby distributions. Broadcasts over leading axes;
+    entries may be zero. ``p`` and ``q`` have 1 to 3 axes, the same number of states (last axis)
+    and leading axes that broadcast together (a ``ValueError`` naming them otherwise); an empty
+    batch gives an empty result.
     """
     p, q = _distribution_pair(p, q, ndim=(1, 2, 3))
     out = _fisher_rao(p, q)
@@ -239,7 +249,8 @@ def _fisher_rao(p, q):
     # sqrt p - sqrt q = (p - q) / (sqrt p + sqrt q): p - q is exact for nearby p, q (Sterbenz),
     # so tiny distances keep full relative accuracy (the arccos form returns 0 there).
     den = np.sqrt(p) + np.sqrt(q)
-    diff = np.divide(p - q, den, out=np.zeros(np.broadcast_shapes(np.shape(p), np.shape(q))), where=den > 0)
+    diff = np.divide(p - q, den, out=np.zeros(np.broadcast_shapes(np.shape(p), np.shape(q))),
+                     where=den > 0)
     chord = np.linalg.norm(diff, axis=-1)
     return 4.0 * np.arcsin(np.minimum(0.5 * chord, 1.0))
 
@@ -292,12 +303,14 @@ def _scheme_path(scheme, s0, A, D, o, learning_rate, n_steps, return_clipped):
 
 
 def active_inference(s0, A, D, o, *, learning_rate=0.25, n_steps=50):
-    """Active-inference (neuronal) updates ``s <- softmax(ln s - eps grad F)``; path ``(n_steps+1, n)``."""
+    """Active-inference (neuronal) updates ``s <- softmax(ln s - eps grad F)``; path
+    ``(n_steps+1, n)``."""
     return _scheme_path("active_inference", s0, A, D, o, learning_rate, n_steps, False)
 
 
 def natural_gradient(s0, A, D, o, *, learning_rate=0.25, n_steps=50, return_clipped=False):
-    """Renormalised natural gradient ``s <- normalise(s - eps s * grad F)``; path ``(n_steps+1, n)``.
+    """Renormalised natural gradient ``s <- normalise(s - eps s * grad F)``; path
+    ``(n_steps+1, n)``.
 
     With ``return_clipped=True`` also returns the number of steps on which some component
     would have become non-positive (``eps * grad F_i >= 1``) and was floored. ``return_clipped``
@@ -308,7 +321,8 @@ def natural_gradient(s0, A, D, o, *, learning_rate=0.25, n_steps=50, return_clip
 
 
 def logit_descent(s0, A, D, o, *, learning_rate=0.25, n_steps=50):
-    """Gradient descent on logits ``v <- v - eps (diag s - s s^T) grad F``; path ``(n_steps+1, n)``."""
+    """Gradient descent on logits ``v <- v - eps (diag s - s s^T) grad F``; path
+    ``(n_steps+1, n)``."""
     return _scheme_path("logit_descent", s0, A, D, o, learning_rate, n_steps, False)
 
 
@@ -331,7 +345,8 @@ def max_path_difference(s0, A, D, o, *, learning_rate, horizon=5.0):
     ratio = horizon / eps                    # may be inf: compared before any rounding
     if not ratio <= MAX_PATH_STEPS:
         raise ValueError(f"horizon / learning_rate must be at most {MAX_PATH_STEPS} steps, got "
-                         f"{horizon:.3g} / {eps:.3g} = {ratio:.3g}; raise learning_rate or shorten horizon")
+                         f"{horizon:.3g} / {eps:.3g} = {ratio:.3g}; raise learning_rate or "
+                         "shorten horizon")
     n_steps = max(1, int(round(ratio)))
     A, D, o = _check_model(A, D, o)
     s0 = _probability(s0, "s0")
@@ -351,7 +366,8 @@ def max_path_difference(s0, A, D, o, *, learning_rate, horizon=5.0):
 
 # --------------------------------------------------------------------------------------------
 # Random generative models
-def random_models(n_models, n_states, n_outcomes=None, *, precision=1.0, concentration=1.0, rng=None):
+def random_models(n_models, n_states, n_outcomes=None, *, precision=1.0, concentration=1.0,
+                  rng=None):
     """Draw ``n_models`` random generative models; returns a dict of arrays.
 
     ``D ~ Dirichlet(concentration)``; each column of ``A`` is ``softmax(precision * ln a)`` with
@@ -366,11 +382,13 @@ def random_models(n_models, n_states, n_outcomes=None, *, precision=1.0, concent
     n_outcomes = n_states if n_outcomes is None else count(n_outcomes, "n_outcomes", minimum=2)
     gamma = positive(precision, "precision")
     if gamma > MAX_PRECISION:
-        raise ValueError(f"precision must be at most {MAX_PRECISION:g} (precision * ln a overflows), got {gamma:g}")
+        raise ValueError(f"precision must be at most {MAX_PRECISION:g} "
+                         f"(precision * ln a overflows), got {gamma:g}")
     alpha = positive(concentration, "concentration")
     gen = as_generator(rng)
     D = gen.dirichlet(np.full(n_states, alpha), size=n_models)
-    with np.errstate(divide="ignore"):      # a small concentration can draw exact zeros: ln 0 = -inf
+    # a small concentration can draw exact zeros: ln 0 = -inf
+    with np.errstate(divide="ignore"):
         logits = np.log(gen.dirichlet(np.full(n_outcomes, alpha), size=(n_models, n_states)))
     A = _softmax(gamma * logits).transpose(0, 2, 1)          # (models, outcomes, states)
     # Floor at the smallest normal float so ln A stays finite for extreme precisions.
@@ -387,7 +405,8 @@ def random_models(n_models, n_states, n_outcomes=None, *, precision=1.0, concent
 
 def random_model(n_states, n_outcomes=None, *, precision=1.0, concentration=1.0, rng=None):
     """One random generative model ``(A, D, o)`` (see :func:`random_models`)."""
-    m = random_models(1, n_states, n_outcomes, precision=precision, concentration=concentration, rng=rng)
+    m = random_models(1, n_states, n_outcomes, precision=precision, concentration=concentration,
+                      rng=rng)
     return m["A"][0], m["D"][0], int(m["o"][0])
 
 
@@ -419,8 +438,9 @@ def population_study(n_models=1200, state_sizes=(2, 3, 5, 8), *, learning_rate=0
     sizes = _state_sizes(state_sizes)
     eps = _eps(learning_rate)
     if eps >= 1:
-        raise ValueError(f"learning_rate must be below 1 (at 1 or above every natural-gradient step "
-                         f"from the prior leaves the simplex, so that path never moves), got {eps}")
+        raise ValueError(f"learning_rate must be below 1 (at 1 or above every natural-gradient "
+                         f"step from the prior leaves the simplex, so that path never moves), "
+                         f"got {eps}")
     kl_tol = positive(kl_tolerance, "kl_tolerance")
     stop_kl = positive(stop_kl, "stop_kl")
     if stop_kl > kl_tol:
@@ -440,7 +460,8 @@ def population_study(n_models=1200, state_sizes=(2, 3, 5, 8), *, learning_rate=0
         for scheme in SCHEMES:
             with np.errstate(divide="ignore", invalid="ignore"):
                 res = _run_to_convergence(scheme, m["D"], lj, post, eps, kl_tol, stop_kl, max_steps)
-            if not all(np.all(np.isfinite(res[k])) for k in ("information_length", "distance", "final_kl")):
+            if not all(np.all(np.isfinite(res[k]))
+                       for k in ("information_length", "distance", "final_kl")):
                 raise ValueError(_UNDERFLOW.format(what=f"a {scheme} belief", n=n))
             res.update(model=model_offset + idx, n_states=n, scheme=scheme)
             frames.append(pd.DataFrame(res))
@@ -452,9 +473,9 @@ def population_study(n_models=1200, state_sizes=(2, 3, 5, 8), *, learning_rate=0
     return df[cols]
 
 
-_UNDERFLOW = ("concentration too small or precision too large: {what} ({n} states) has a probability "
-              "below 1e-308, which underflows to 0 in double precision; use a larger concentration "
-              "(0.1 or more is safe) or a smaller precision")
+_UNDERFLOW = ("concentration too small or precision too large: {what} ({n} states) has a "
+              "probability below 1e-308, which underflows to 0 in double precision; use a larger "
+              "concentration (0.1 or more is safe) or a smaller precision")
 
 
 def _state_sizes(state_sizes):
@@ -464,7 +485,8 @@ def _state_sizes(state_sizes):
         raise TypeError(f"state_sizes must be a flat sequence of integers, got shape {arr.shape}")
     sizes = arr.tolist()
     if not sizes:
-        raise ValueError("state_sizes must contain at least one number of states, got an empty sequence")
+        raise ValueError("state_sizes must contain at least one number of states, "
+                         "got an empty sequence")
     return [count(n, "state_sizes", minimum=2) for n in sizes]
 
 
@@ -507,7 +529,8 @@ def _run_to_convergence(scheme, s0, lj, post, eps, kl_tol, stop_kl, max_steps):
 
 def paired_difference(df, *, metric="information_length", scheme="natural_gradient",
                       baseline="active_inference", confidence=0.95):
-    """Paired difference ``scheme - baseline`` of ``metric`` per model, with a t confidence interval.
+    """Paired difference ``scheme - baseline`` of ``metric`` per model, with a t confidence
+    interval.
 
     Returns a DataFrame indexed by ``n_states`` plus a row ``"all"``: ``n``, ``mean_baseline``,
     ``mean_diff``, ``ci_low``, ``ci_high`` (absolute), and ``mean_rel_diff``, ``rel_ci_low``,
@@ -524,7 +547,8 @@ def paired_difference(df, *, metric="information_length", scheme="natural_gradie
     confidence = positive(confidence, "confidence")
     if confidence >= 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    wide = df.pivot_table(index=["model", "n_states"], columns="scheme", values=metric, dropna=False)
+    wide = df.pivot_table(index=["model", "n_states"], columns="scheme", values=metric,
+                          dropna=False)
     wide = wide[[scheme, baseline]].dropna().reset_index()
     wide["diff"] = wide[scheme] - wide[baseline]
     wide["rel"] = wide["diff"] / wide[baseline]
@@ -536,7 +560,8 @@ def paired_difference(df, *, metric="information_length", scheme="natural_gradie
         for col, prefix in (("diff", ""), ("rel", "rel_")):
             mean, se = g[col].mean(), g[col].std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
             key = "mean_diff" if col == "diff" else "mean_rel_diff"
-            out.update({key: mean, f"{prefix}ci_low": mean - t * se, f"{prefix}ci_high": mean + t * se})
+            out.update({key: mean, f"{prefix}ci_low": mean - t * se,
+                        f"{prefix}ci_high": mean + t * se})
         return pd.Series(out)
 
     rows = {n: summarise(g) for n, g in wide.groupby("n_states")}
@@ -545,74 +570,97 @@ def paired_difference(df, *, metric="information_length", scheme="natural_gradie
 
 
 # --------------------------------------------------------------------------------------------
-# Link to the attractor network: one continuous-Bernoulli node
-def cb_relaxation(b0, target, *, learning_rate=0.2, n_steps=60, scheme="natural"):
-    """Relaxation of one node's variational bias ``b`` towards ``target`` (a path, ``(n_steps+1,)``).
+# Geometry of a few belief paths (the chapter's interactive figure)
+@dataclass(frozen=True)
+class PathGeometry:
+    """What :func:`path_geometry` measures of belief paths that share their start.
 
-    The node's belief is ``CB(b)`` on [-1, 1]; its free energy (up to a constant) is
-    ``KL[CB(b) || CB(target)]``, whose gradient is ``(b - target) L'(b)`` with ``L'`` the Fisher
-    information of the family. ``scheme="plain"``: ``b <- b - eps (b - target) L'(b)``, which
-    crawls where the CB saturates (``L'(b) ~ 1/b^2``). ``scheme="natural"``: the gradient
-    preconditioned by ``1/L'(b)``, ``b <- b - eps (b - target)``: a uniform geometric rate.
+    Per-scheme arrays follow the order of ``schemes`` (``k`` schemes, ``n`` states).
 
-    ``learning_rate`` must be below the stability limit of the scheme: 2 for ``"natural"`` (the
-    error is multiplied by ``1 - eps`` every step) and 6 for ``"plain"`` (``2 / max L'``, with
-    ``max L' = L'(0) = 1/3``: below it ``|b - target|`` never grows). Where ``L'(b)``
-    underflows (``|b| > 1e154``) the natural step is taken as ``b - eps (b - target)`` itself.
+    Attributes
+    ----------
+    schemes : tuple of str, length k
+    start : ndarray (n,), the common first belief of every path
+    posterior : ndarray (n,)
+    geodesic : ndarray (50, n), the Fisher-Rao geodesic from ``start`` to ``posterior``
+    distance : float, Fisher-Rao distance from ``start`` to ``posterior``
+    lengths : ndarray (k,), information length of each path
+    end_distances : ndarray (k,), Fisher-Rao distance from ``start`` to each path's end
+    status : tuple of str, length k: ``"moved"`` (end distance above :data:`STILL_DISTANCE`),
+        ``"returned"`` (it moved, but ended at its start) or ``"still"`` (it never moved)
+    efficiencies : ndarray (k,), ``lengths / end_distances`` (1 for a geodesic) where the path
+        moved; inf for a path that returned to its start, 1 for one that never moved (a constant
+        path is a geodesic of length 0), as in :func:`population_study`
+    converged : ndarray (k,) of bool, ``KL[end || posterior] < CONVERGED_KL``
     """
-    from . import cb
 
-    choice(scheme, "scheme", ("plain", "natural"))
-    b = float(finite_array(b0, "b0", ndim=0))
-    target = float(finite_array(target, "target", ndim=0))
-    eps = _eps(learning_rate)
-    limit = _CB_RATE_LIMIT[scheme]
-    if eps >= limit:
-        raise ValueError(f"learning_rate must be below {limit:g} for the {scheme} scheme (beyond it the "
-                         f"relaxation does not converge), got {eps:g}")
-    if not np.isfinite(b - target):
-        raise ValueError(f"b0 and target are too far apart: b0 - target overflows ({b:g} - {target:g})")
-    n_steps = count(n_steps, "n_steps", minimum=0)
-    path = [b]
-    for _ in range(n_steps):
-        fisher = float(cb.langevin_prime(b))
-        grad = (b - target) * fisher
-        if scheme == "natural":
-            # grad / fisher is b - target; past the underflow of L' (|b| > 1e154) use it directly
-            b = b - eps * (grad / fisher if fisher >= _TINY else b - target)
-        else:
-            b = b - eps * grad
-        path.append(b)
-    return np.array(path)
+    schemes: tuple
+    start: np.ndarray
+    posterior: np.ndarray
+    geodesic: np.ndarray
+    distance: float
+    lengths: np.ndarray
+    end_distances: np.ndarray
+    status: tuple
+    efficiencies: np.ndarray
+    converged: np.ndarray
 
 
-# --------------------------------------------------------------------------------------------
-# Widget callback
-def explore(precision=2.0, learning_rate=0.25, n_steps=30, seed=23):
-    """Interactive figure for a random 3-state model ``A = softmax(precision * logits)``.
+def path_geometry(paths, posterior):
+    """Information length and efficiency of belief paths against the geodesic to the posterior.
 
-    Left: the three schemes' belief paths on the simplex (from the prior to the posterior) with
-    the Fisher-Rao geodesic. Right: each path's information length against the geodesic
-    distance, with the efficiency ratio. Returns the Figure.
+    Efficiency is measured against each path's own end point (``l/d``, 1 for a geodesic); whether
+    a path reached the posterior is reported separately (``converged``).
 
-    ``learning_rate`` is at most :data:`MAX_EXPLORE_RATE` (1, the slider's range): beyond it the
-    explicit steps overshoot (active inference diverges from 2 on, its error being multiplied by
-    ``1 - eps`` every step) and, with sharp likelihoods, beliefs underflow to exactly 0 already
-    below 2, where the panel's divergences are undefined.
+    Parameters
+    ----------
+    paths : mapping of str to array (n_points, n_states)
+        Scheme name -> belief path (strictly positive probability vectors, ``n_points >= 1``),
+        every path starting at the same belief, e.g. ``{s: run_scheme(s, ...) for s in SCHEMES}``.
+    posterior : array (n_states,)
+        Strictly positive probability vector, e.g. :func:`posterior`.
+
+    Returns
+    -------
+    PathGeometry
+        The geodesic (50 points), distances, lengths, efficiencies and convergence of each path.
     """
-    from .plotting import primers
-
-    gamma = positive(precision, "precision")
-    eps = _eps(learning_rate)
-    if eps > MAX_EXPLORE_RATE:
-        raise ValueError(f"learning_rate must be at most {MAX_EXPLORE_RATE:g} for explore (beyond it the "
-                         f"schemes overshoot and beliefs underflow to 0), got {eps:g}")
-    n_steps = count(n_steps, "n_steps")
-    A, D, o = random_model(3, precision=gamma, rng=count(seed, "seed", minimum=0))
-    paths = {sch: run_scheme(sch, D, A, D, o, learning_rate=eps, n_steps=n_steps) for sch in SCHEMES}
-    _, n_clipped = natural_gradient(D, A, D, o, learning_rate=eps, n_steps=n_steps, return_clipped=True)
-    return primers.plot_explore_geometry(paths, posterior(A, D, o), n_clipped=n_clipped,
-                                         title=f"precision {gamma:.3g}, learning rate {eps:.3g}")
+    if not isinstance(paths, Mapping):
+        raise TypeError(f"paths must be a mapping of scheme name to belief path, "
+                        f"got {type(paths).__name__}")
+    if not paths:
+        raise ValueError("paths must hold at least one belief path, got an empty mapping")
+    post = _probability(posterior, "posterior")
+    checked = {}
+    for name, path in paths.items():
+        if not isinstance(name, str):
+            raise TypeError(f"paths must be keyed by scheme names (strings), got a key of type "
+                            f"{type(name).__name__}")
+        arr = finite_array(path, "paths", ndim=2)
+        if arr.shape[0] < 1 or arr.shape[1] != post.shape[0]:
+            raise ValueError(f"paths must hold arrays of shape (n_points >= 1, {post.shape[0]}) "
+                             f"(the states of posterior), got {arr.shape} for {name!r}")
+        if np.any(arr <= 0) or np.any(np.abs(arr.sum(axis=1) - 1.0) > _SUM_TOL):
+            raise ValueError(f"paths must consist of strictly positive probability vectors, "
+                             f"not so for {name!r}")
+        checked[name] = arr
+    schemes = tuple(checked)
+    start = checked[schemes[0]][0]
+    if any(np.max(np.abs(checked[s][0] - start)) > _SUM_TOL for s in schemes):
+        raise ValueError("paths must all start at the same belief")
+    lengths = np.array([information_length(checked[s]) for s in schemes], dtype=float)
+    ends = [checked[s][-1] for s in schemes]
+    end_distances = np.array([fisher_rao(start, end) for end in ends], dtype=float)
+    moved = end_distances > STILL_DISTANCE
+    status = tuple("moved" if m else ("returned" if length > STILL_DISTANCE else "still")
+                   for m, length in zip(moved, lengths))
+    efficiencies = np.array([length / d if st == "moved" else (np.inf if st == "returned" else 1.0)
+                             for length, d, st in zip(lengths, end_distances, status)])
+    converged = np.array([kl_categorical(end, post) < CONVERGED_KL for end in ends])
+    return PathGeometry(schemes=schemes, start=start, posterior=post,
+                        geodesic=geodesic(start, post), distance=fisher_rao(start, post),
+                        lengths=lengths, end_distances=end_distances, status=status,
+                        efficiencies=efficiencies, converged=converged)
 
 
 def scheme_summary(df):

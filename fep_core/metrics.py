@@ -24,10 +24,11 @@ import numbers
 import numpy as np
 
 from . import cb
-from ._validation import count, finite_array, flag, paired_vectors, positive
+from ._validation import count, finite_array, flag, generators, paired_vectors, positive
 
-__all__ = ["correlation", "pairwise_angles", "orthogonality", "mean_correlation",
-           "unique_states", "find_attractors", "recall_scores", "recognise", "sequence_string"]
+__all__ = ["correlation", "attractor_correlation", "retrieval_targets", "pairwise_angles",
+           "orthogonality", "mean_correlation", "unique_states", "find_attractors",
+           "recall_scores", "recognise", "sequence_string"]
 
 
 def correlation(a, b):
@@ -47,8 +48,50 @@ def correlation(a, b):
     b = b - b.mean(axis=-1, keepdims=True)
     den = np.sqrt(np.sum(a * a, axis=-1) * np.sum(b * b, axis=-1))
     num = np.sum(a * b, axis=-1)
-    out = np.divide(num, den, out=np.zeros(np.broadcast_shapes(num.shape, den.shape)), where=den > 0)
+    out = np.divide(num, den, out=np.zeros(np.broadcast_shapes(num.shape, den.shape)),
+                    where=den > 0)
     return float(out) if out.ndim == 0 else out
+
+
+def attractor_correlation(a, b):
+    """Pearson correlation of two attractors (vectors of equal length); NaN, explicitly and
+    without a warning, when one is constant (e.g. the zero state), where it is undefined.
+
+    Unlike :func:`correlation`, which scores a constant response as uncorrelated (0) because a
+    retrieval score must be defined for every trial, a correlation between attractors is
+    reported as undefined rather than as 0.
+    """
+    a = finite_array(a, "a", ndim=1)
+    b = finite_array(b, "b", ndim=1)
+    paired_vectors(a, b, ("a", "b"))
+    if np.std(a) == 0 or np.std(b) == 0:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def retrieval_targets(patterns, evidence):
+    """The clean targets of retrieval and generalisation trials: ``0.1 * evidence * pattern``
+    (the scale at which the paper's code compares states and patterns).
+
+    patterns : array (..., n), n >= 1; evidence : float, or an array of shape (..., 1) that
+    broadcasts against ``patterns`` (e.g. (B, 1, 1): one evidence per network) -> array of the
+    broadcast shape, with at least one pattern.
+    """
+    e = finite_array(evidence, "evidence")
+    p = finite_array(patterns, "patterns")
+    if p.ndim < 1 or p.shape[-1] < 1:
+        raise ValueError(f"patterns must be an array (..., n) with n >= 1, got shape {p.shape}")
+    if e.ndim >= 1 and e.shape[-1] != 1:
+        raise ValueError(f"evidence must be a number or an array (..., 1) (one evidence per "
+                         f"pattern or network), got shape {e.shape}")
+    try:
+        shape = np.broadcast_shapes(e.shape, p.shape)
+    except ValueError:
+        raise ValueError(f"evidence {e.shape} must broadcast against patterns {p.shape}") from None
+    if 0 in shape:
+        raise ValueError(f"patterns and evidence must give at least one pattern, got shapes "
+                         f"{p.shape} and {e.shape}")
+    return (0.1 * e) * p
 
 
 def _cosines(vectors):
@@ -105,7 +148,8 @@ def mean_correlation(vectors, *, include_self=False):
     v = finite_array(vectors, "vectors", ndim=2)
     need = 1 if include_self else 2
     if v.shape[0] < need:
-        raise ValueError(f"vectors must have at least {need} row(s) to correlate, got shape {v.shape}")
+        raise ValueError(f"vectors must have at least {need} row(s) to correlate, "
+                         f"got shape {v.shape}")
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         r = np.corrcoef(v)
     if not np.all(np.isfinite(r)):
@@ -118,7 +162,8 @@ def mean_correlation(vectors, *, include_self=False):
 
 
 def _decimals(decimals):
-    if isinstance(decimals, (bool, np.bool_)) or not isinstance(decimals, (numbers.Integral, np.integer)):
+    if (isinstance(decimals, (bool, np.bool_))
+            or not isinstance(decimals, (numbers.Integral, np.integer))):
         raise TypeError(f"decimals must be an integer, got {type(decimals).__name__}")
     if not -15 <= decimals <= 15:
         raise ValueError(f"decimals must be an integer from -15 to 15, got {decimals}")
@@ -168,7 +213,8 @@ def find_attractors(network, patterns, *, start_scale=0.1, decimals=2, tol=1e-10
         ok, want = x.ndim == 2 and x.shape[1] == n, f"(M, {n})"
     else:
         B = network.n_networks
-        ok = (x.ndim == 2 and x.shape[1] == n) or (x.ndim == 3 and x.shape[0] == B and x.shape[2] == n)
+        ok = ((x.ndim == 2 and x.shape[1] == n)
+              or (x.ndim == 3 and x.shape[0] == B and x.shape[2] == n))
         want = f"(M, {n}) or ({B}, M, {n})"
     if not ok:
         raise ValueError(f"patterns must have shape {want}, got {x.shape}")
@@ -207,7 +253,7 @@ def recall_scores(batch, originals, *, rng, steps=100, inverse_temperature=1.0):
     dict of arrays (B, T): ``score`` = r2(response, original) - r2(noisy, original),
     ``r2_response``, ``r2_noisy``; and ``response``, ``noisy`` (B, T, n).
     """
-    from .network import AttractorBatch, _generators
+    from .network import AttractorBatch
 
     if not isinstance(batch, AttractorBatch):
         raise TypeError(f"batch must be an AttractorBatch, got {type(batch).__name__}")
@@ -216,13 +262,15 @@ def recall_scores(batch, originals, *, rng, steps=100, inverse_temperature=1.0):
     if orig.ndim == 2:
         orig = np.broadcast_to(orig, (B,) + orig.shape)
     if orig.ndim != 3 or orig.shape[0] != B or orig.shape[2] != n:
-        raise ValueError(f"originals must have shape (T, {n}) or ({B}, T, {n}), got {np.shape(originals)}")
+        raise ValueError(f"originals must have shape (T, {n}) or ({B}, T, {n}), "
+                         f"got {np.shape(originals)}")
     if orig.shape[1] < 1:
-        raise ValueError(f"originals must hold at least one trial (T >= 1), got shape {np.shape(originals)}")
+        raise ValueError(f"originals must hold at least one trial (T >= 1), "
+                         f"got shape {np.shape(originals)}")
     steps = count(steps, "steps")
     T = orig.shape[1]
     sd = orig.std(axis=-1, keepdims=True)
-    noise = np.stack([g.standard_normal((T, n)) for g in _generators(rng, B)])
+    noise = np.stack([g.standard_normal((T, n)) for g in generators(rng, B)])
     noisy = np.ascontiguousarray(orig + sd * noise)
     saved = batch.state.copy()
     response = batch.simulate(noisy, np.tile(np.arange(T), (B, 1)), steps_per_segment=steps,
@@ -252,7 +300,8 @@ def recognise(states, references, *, threshold=0.5):
     if s.shape[1] < 1:
         raise ValueError(f"states and references must have at least one column, got shapes "
                          f"{s.shape} and {r.shape}")
-    if isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, (numbers.Real, np.floating, np.integer)):
+    if (isinstance(threshold, (bool, np.bool_))
+            or not isinstance(threshold, (numbers.Real, np.floating, np.integer))):
         raise TypeError(f"threshold must be a real number, got {type(threshold).__name__}")
     if not np.isfinite(threshold):
         raise ValueError(f"threshold must be finite, got {threshold}")
@@ -275,14 +324,17 @@ def sequence_string(indices, labels):
     try:
         idx = np.asarray(indices)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"indices must be a 1-D integer array, got {type(indices).__name__}") from exc
+        raise TypeError(f"indices must be a 1-D integer array, "
+                        f"got {type(indices).__name__}") from exc
     if idx.ndim != 1 or not (np.issubdtype(idx.dtype, np.integer) or idx.size == 0):
-        raise TypeError(f"indices must be a 1-D integer array, got shape {idx.shape} and dtype {idx.dtype}")
+        raise TypeError(f"indices must be a 1-D integer array, got shape {idx.shape} and dtype "
+                        f"{idx.dtype}")
     if isinstance(labels, np.ndarray):
         if labels.ndim != 1:
             raise ValueError(f"labels must be 1-D, got shape {labels.shape}")
     elif not isinstance(labels, (str, list, tuple)):
-        raise TypeError(f"labels must be a string or a sequence of labels, got {type(labels).__name__}")
+        raise TypeError(f"labels must be a string or a sequence of labels, "
+                        f"got {type(labels).__name__}")
     if idx.size and idx.max() >= len(labels):
         raise ValueError(f"indices refers to reference {int(idx.max())}, but labels has only "
                          f"{len(labels)} entries")

@@ -5,7 +5,9 @@ to node i; zero diagonal; not necessarily symmetric) and biases ``b``. Inference
 node from the continuous Bernoulli ``CB(iT * (b_i + sum_j J_ij sigma_j))`` (or takes its mean,
 the Langevin function, when deterministic); learning adds
 ``alpha * (sigma_i sigma_j - L(h_i) sigma_j)``. The exact step is documented in
-:mod:`fep_core._kernels`.
+:mod:`fep_core._kernels`; :mod:`fep_core.reference` writes the same step (and the macro free
+energy) as plain, readable NumPy, which reproduces this engine to rounding given the same
+uniforms or seed.
 
 Two classes share one compiled engine:
 
@@ -29,14 +31,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _kernels as K
-from . import _rng, cb
+from . import _kernels as K, _rng, reference
 from ._validation import (
-    as_generator,
     choice,
     count,
     finite_array,
     flag,
+    generators,
     positive,
     positive_array,
 )
@@ -104,12 +105,14 @@ def _half_sum(J, sign):
 
 
 def symmetric_part(J):
-    """``(J + J^T) / 2``: the only part of J that enters the stationary distribution. J (..., n, n)."""
+    """``(J + J^T) / 2``: the only part of J that enters the stationary distribution.
+    J (..., n, n)."""
     return _half_sum(_couplings(J), 1.0)
 
 
 def antisymmetric_part(J):
-    """``(J - J^T) / 2``: drives divergence-free (solenoidal) flow, i.e. sequences. J (..., n, n)."""
+    """``(J - J^T) / 2``: drives divergence-free (solenoidal) flow, i.e. sequences.
+    J (..., n, n)."""
     return _half_sum(_couplings(J), -1.0)
 
 
@@ -143,21 +146,11 @@ def macro_vfe(J, state, bias):
     Returns
     -------
     (vfe, complexity, accuracy) : tuple of float
+
+    The definition is :func:`fep_core.reference.macro_free_energy` (plain NumPy); the networks'
+    ``vfe`` methods compute the same quantity in the compiled engine.
     """
-    J = finite_array(J, "J", ndim=2)
-    n = J.shape[0]
-    if J.shape != (n, n):
-        raise ValueError(f"J must be square, got shape {J.shape}")
-    m = finite_array(state, "state", shape=(n,))
-    b = finite_array(bias, "bias", shape=(n,))
-    with np.errstate(over="ignore", invalid="ignore"):
-        bq = b + J @ m
-        if not np.all(np.isfinite(bq)):
-            raise ValueError("J, state and bias are too large: bias + J @ state overflows")
-        complexity = float(np.sum(cb.kl(bq, b)))
-        lq = cb.langevin(bq)
-        accuracy = float(b @ lq + lq @ J @ lq)
-    return _finite_vfe((complexity - accuracy, complexity, accuracy))
+    return tuple(reference.macro_free_energy(J, state, bias))
 
 
 def _finite_vfe(parts):
@@ -236,19 +229,11 @@ def _per_network(value, name, B, *, allow_zero):
     return _owned(arr)
 
 
-def _generators(rng, B):
-    """One Generator per network: ``rng`` a seed/Generator (spawned) or a sequence of B of them."""
-    if isinstance(rng, (list, tuple)):
-        if len(rng) != B:
-            raise ValueError(f"rng must have one entry per network ({B}), got {len(rng)}")
-        return [as_generator(r) for r in rng]
-    if B == 1:
-        return [as_generator(rng)]
-    return list(as_generator(rng).spawn(B))
-
-
 class AttractorBatch:
     """``n_networks`` independent attractor networks of ``n_nodes`` nodes, run in parallel.
+
+    Network k follows :func:`fep_core.reference.run` / :func:`fep_core.reference.train` (the
+    readable NumPy version of a step) with network k's random stream.
 
     Parameters
     ----------
@@ -270,7 +255,7 @@ class AttractorBatch:
         self.n_networks = count(n_networks, "n_networks")
         self.n_nodes = count(n_nodes, "n_nodes")
         B, n = self.n_networks, self.n_nodes
-        self._rngs = _generators(rng, B)
+        self._rngs = generators(rng, B)
         _rng.addresses(self._rngs)       # raises now if networks share a generator
         self._JT = np.zeros((B, n, n))
         if coupling is not None:
@@ -308,7 +293,8 @@ class AttractorBatch:
         if J.shape == (n, n):
             J = np.broadcast_to(J, (B, n, n))
         if J.shape != (B, n, n):
-            raise ValueError(f"coupling must have shape ({n}, {n}) or ({B}, {n}, {n}), got {J.shape}")
+            raise ValueError(f"coupling must have shape ({n}, {n}) or ({B}, {n}, {n}), "
+                             f"got {J.shape}")
         if np.any(np.diagonal(J, axis1=1, axis2=2) != 0):
             raise ValueError("coupling must have a zero diagonal (no self-connections)")
         with np.errstate(over="ignore"):
@@ -378,7 +364,8 @@ class AttractorBatch:
         if o.shape == (steps, n) and B == 1:
             o = o[None]
         if o.shape != (B, steps, n) or not np.issubdtype(o.dtype, np.integer):
-            raise ValueError(f"node_order must be integer permutations of shape ({B}, {steps}, {n})")
+            raise ValueError(f"node_order must be integer permutations of shape "
+                             f"({B}, {steps}, {n})")
         if not np.all(np.sort(o, axis=-1) == np.arange(n)):
             raise ValueError("node_order rows must be permutations of range(n_nodes)")
         return np.ascontiguousarray(o, dtype=np.int64)
@@ -420,9 +407,11 @@ class AttractorBatch:
         if pats.ndim == 2:
             pats = pats[None]
         if pats.ndim != 3 or pats.shape[2] != n or pats.shape[0] not in (1, B):
-            raise ValueError(f"patterns must have shape (P, {n}) or ({B}, P, {n}), got {np.shape(patterns)}")
+            raise ValueError(f"patterns must have shape (P, {n}) or ({B}, P, {n}), "
+                             f"got {np.shape(patterns)}")
         if pats.shape[1] < 1:
-            raise ValueError(f"patterns must hold at least one pattern, got shape {np.shape(patterns)}")
+            raise ValueError(f"patterns must hold at least one pattern, "
+                             f"got shape {np.shape(patterns)}")
         idx = _int_array(segment_index, "segment_index")
         if idx.ndim == 1:
             idx = np.broadcast_to(idx, (B, idx.shape[0]))
@@ -646,7 +635,8 @@ class AttractorBatch:
         if x0.ndim == 2:
             x0 = np.broadcast_to(x0, (B,) + x0.shape)
         if x0.ndim != 3 or x0.shape[0] != B or x0.shape[2] != n:
-            raise ValueError(f"start must have shape ({n},), (M, {n}) or ({B}, M, {n}), got {np.shape(start)}")
+            raise ValueError(f"start must have shape ({n},), (M, {n}) or ({B}, M, {n}), "
+                             f"got {np.shape(start)}")
         iT = _per_network(inverse_temperature, "inverse_temperature", B, allow_zero=False)
         tol = positive(tol, "tol")
         # (more steps than 2**62 would take centuries: the bound only keeps the count an int64)
@@ -674,6 +664,9 @@ class AttractorBatch:
 
 class AttractorNetwork:
     """One attractor network of ``n_nodes`` nodes (a batch of one underneath).
+
+    :mod:`fep_core.reference` is the readable NumPy version of its step: ``reference.run(J,
+    state, bias, steps, rng=seed)`` gives the states of ``AttractorNetwork(n, rng=seed).run``.
 
     Parameters
     ----------

@@ -5,7 +5,6 @@ and :mod:`fep_core.theory`; nothing in this module simulates anything of its own
 those functions (and, for the long-training study, continuing a Simulation-1 network).
 
 =================================  ==============================================================
-``paper_values``                    the paper's reported numbers and claims, with their source
 ``status``                          the rule deciding reproduced / close / differs for a number
 ``claim_status``                    the same for a claim that holds in some fraction of cases
 ``simulation1_runs``                Simulation 1 over seeds: correlations, asymmetry, probes
@@ -21,13 +20,14 @@ those functions (and, for the long-training study, continuing a Simulation-1 net
 ``schedule_effect``                 note 4: synchronous (code) vs sequential updates
 ``sampling_check``                  note 4: which schedule samples the Boltzmann-like joint
 ``pair_weight_check``               note 5: which pairwise joint matches the inference rule
-``control_summary``                 note 6: the Simulation-4 retention control
 ``asymmetry_vs_epochs``             finding: Simulation 1's asymmetry under longer training
 ``grid_asymmetry``                  finding: coupling asymmetry over the Simulation-2 grid
 =================================  ==============================================================
 
-Where the paper and its reference code disagree, the simulations follow the code; the notes
-measure what the other choice changes.
+The paper's numbers and the test of each of its claims come from :mod:`fep_core.paper`
+(:func:`fep_core.paper.reported_values`); the summary of Simulation 4's retention control (note 6)
+from :func:`fep_core.analysis.retention_summary`. Where the paper and its reference code disagree,
+the simulations follow the code; the notes measure what the other choice changes.
 """
 from __future__ import annotations
 
@@ -37,15 +37,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import cb, datasets, experiments, metrics, theory
+from . import cb, datasets, experiments, metrics, paper, theory
 from ._validation import count, finite_array, positive
+from .cache import cached
 from .network import AttractorBatch, AttractorNetwork, asymmetry
+from .streams import TRAIN, stream
 
-__all__ = ["paper_values", "status", "claim_status", "resolution", "simulation1_runs", "regime_runs",
+__all__ = ["status", "claim_status", "resolution", "simulation1_runs", "regime_runs",
            "simulation3_runs", "grid_precision_claims", "ReproductionRuns", "run_reproduction",
            "reproduction_table", "orthogonality_conventions", "balanced_cell_variants",
            "learning_rate_effect", "prediction_effect", "schedule_effect", "sampling_check",
-           "pair_weight_check", "control_summary", "asymmetry_vs_epochs", "grid_asymmetry",
+           "pair_weight_check", "asymmetry_vs_epochs", "grid_asymmetry",
            "CLAIM_REPRODUCED", "CLAIM_CLOSE", "STATUSES", "THEORY_BIAS", "THEORY_COUPLING"]
 
 STATUSES = ("reproduced", "close", "differs")
@@ -53,61 +55,13 @@ STATUSES = ("reproduced", "close", "differs")
 # grid's best cells), as close when it holds in at least half of them.
 CLAIM_REPRODUCED, CLAIM_CLOSE = 0.9, 0.5
 
-# ---------------------------------------------------------------------------------------------
-# What the paper reports (Spisak & Friston 2025; spec section 3). ``reported`` is the value as
-# printed: its number of decimals fixes the rounding allowed when comparing.
-
-_PAPER = [
-    # id, simulation, quantity, value, reported, source
-    ("s1_data_corr", 1, "correlation of the two bar patterns", 0.77, "0.77", "Sim. 1, text"),
-    ("s1_attr_corr", 1, "correlation of the two attractors", -0.19, "-0.19", "Sim. 1, text (code output \u22120.20)"),
-    ("s1_vfe", 1, "macro free energy during training", None, "decreases", "Sim. 1, Fig. 3B"),
-    ("s1_retrieval", 1, "noisy vertical bar (iT 1, 30 steps)", None, "retrieved", "Sim. 1, text"),
-    ("s1_cross", 1, "cross of both bars (iT 2, 20 steps)", None, "mixes both attractors", "Sim. 1, text"),
-    ("s2_balanced_retrieval", 2, "balanced (11, 0.167): retrieval", 0.292, "0.292", "Sim. 2, Fig. 4"),
-    ("s2_balanced_generalization", 2, "balanced: generalisation", 0.07, "0.07", "Sim. 2, Fig. 4"),
-    ("s2_balanced_n_attractors", 2, "balanced: attractors", 10, "10", "Sim. 2, Fig. 4"),
-    ("s2_balanced_orthogonality", 2, "balanced: orthogonality (deg)", 17.3, "17.3", "Sim. 2, Fig. 4"),
-    ("s2_high_retrieval", 2, "high complexity (16, 0.359): retrieval", 0.27, "0.27", "Sim. 2, Fig. 4"),
-    ("s2_high_generalization", 2, "high complexity: generalisation", -0.05, "-0.05", "Sim. 2, Fig. 4"),
-    ("s2_high_n_attractors", 2, "high complexity: attractors", 10, "10", "Sim. 2, Fig. 4"),
-    ("s2_high_orthogonality", 2, "high complexity: orthogonality (deg)", 27.6, "27.6", "Sim. 2, Fig. 4"),
-    ("s2_low_retrieval", 2, "low complexity (6, 0.028): retrieval", 0.164, "0.164", "Sim. 2, Fig. 4"),
-    ("s2_low_generalization", 2, "low complexity: generalisation", 0.085, "0.085", "Sim. 2, Fig. 4"),
-    ("s2_low_n_attractors", 2, "low complexity: attractors", 1, "1", "Sim. 2, Fig. 4"),
-    ("s2_data_orthogonality", 2, "orthogonality of the training digits (deg)", 29.94, "29.94", "Sim. 2, text"),
-    ("s2_retrieval_band", 2, "precision of the best retrieval", None, "iT 0.1\u20130.5", "Sim. 2, text"),
-    ("s2_generalization_band", 2, "precision of the best generalisation", None, "iT < 0.1", "Sim. 2, text"),
-    ("s3_asymmetry", 3, "asymmetry of J", 0.98, "0.98", "Sim. 3, text"),
-    ("s3_symmetric_attractors", 3, "attractors of the symmetric part", None, "the three digits", "Sim. 3, text"),
-    ("s3_free_run", 3, "free run (zero bias, iT 1, 100 steps)", None, "cycles 1 \u2192 2 \u2192 3 \u2192 1", "Sim. 3, text"),
-    ("s4_coupling", 4, "couplings after 50,000 free steps", None, "very similar", "Sim. 4, text"),
-    ("s4_retrieval", 4, "retrieval after the free run", None, "very similar", "Sim. 4, text"),
-    ("s4_generalization", 4, "generalisation after the free run", None, "very similar", "Sim. 4, text"),
-    ("s4_soft", 4, "attractors after the free run", None, "some become soft", "Sim. 4, text"),
-]
 _REGIME_KEYS = {"balanced": "balanced", "high": "high complexity", "low": "low complexity"}
 _QUANTITIES = ("retrieval", "generalization", "n_attractors", "orthogonality")
 
 
-def paper_values():
-    """The numbers and claims the paper reports, one row per item.
-
-    Returns
-    -------
-    DataFrame indexed by ``id`` with columns ``simulation`` (1-4), ``quantity``, ``paper`` (the
-    value as a float, NaN for a qualitative claim), ``reported`` (as printed in the paper, with
-    an ASCII minus sign),
-    ``source`` and ``kind`` ("number" or "claim").
-    """
-    rows = [{"id": i, "simulation": s, "quantity": q, "paper": np.nan if v is None else float(v),
-             "reported": r, "source": src, "kind": "claim" if v is None else "number"}
-            for i, s, q, v, r, src in _PAPER]
-    return pd.DataFrame(rows).set_index("id")
-
-
 def resolution(reported):
-    """Half a unit in the last digit of a number as printed: ``"0.292"`` -> 0.0005, ``"10"`` -> 0.5."""
+    """Half a unit in the last digit of a number as printed: ``"0.292"`` -> 0.0005,
+    ``"10"`` -> 0.5."""
     if not isinstance(reported, str):
         raise TypeError(f"reported must be a string, got {type(reported).__name__}")
     try:
@@ -190,7 +144,8 @@ def simulation1_runs(seeds=range(20), **kwargs):
     (mean cosine of the retrieval state with each attractor over the second half of the probe)
     and ``cross_vertical`` / ``cross_horizontal`` (the same for the cross).
     """
-    return experiments.simulation1_seeds(_seeds(seeds), **kwargs)
+    # the Simulation-1 chapter computes the same 20 seeds: one run per build, shared by cache
+    return cached(experiments.simulation1_seeds, seeds=tuple(_seeds(seeds)), **kwargs)
 
 
 def _regimes(regimes):
@@ -211,7 +166,8 @@ def _regimes(regimes):
 
 
 def regime_runs(seeds=range(5), regimes=None, **kwargs):
-    """The Simulation-2 regime cells for each seed, via :func:`fep_core.experiments.simulation2_cell`.
+    """The Simulation-2 regime cells for each seed, via
+    :func:`fep_core.experiments.simulation2_cell`.
 
     Parameters
     ----------
@@ -233,26 +189,18 @@ def regime_runs(seeds=range(5), regimes=None, **kwargs):
         for name, (e, t) in regimes.items():
             c = experiments.simulation2_cell(seed=s, evidence=e, inverse_temperature=t, **kwargs)
             rows.append({"regime": name, "seed": s, **c.summary,
-                         "orthogonality_with_self": metrics.orthogonality(c.attractors, include_self=True)
+                         "orthogonality_with_self": metrics.orthogonality(c.attractors,
+                                                                          include_self=True)
                          if len(c.attractors) > 1 else np.nan,
                          "attractor_amplitude": float(np.abs(c.attractors).mean())})
     return pd.DataFrame(rows)
 
 
-def _forward_cycles(order, labels, repeats):
-    """True if ``order`` only ever steps forwards through ``labels`` (cyclically) and covers at
-    least ``repeats`` full cycles."""
-    if len(order) < repeats * len(labels):
-        return False
-    nxt = {a: labels[(k + 1) % len(labels)] for k, a in enumerate(labels)}
-    return all(a in nxt and nxt[a] == b for a, b in zip(order, order[1:]))
-
-
 def simulation3_runs(seeds=range(10), cycles=3, **kwargs):
     """Simulation 3 for each seed: ``asymmetry``, ``symmetric_attractor_labels`` (the digit each
     attractor of J_sym is recognised as), ``sequence_order`` (succession of digits in the free
-    run) and ``cycles`` (True if the free run steps only forwards 1 -> 2 -> 3 -> 1 and completes
-    at least ``cycles`` cycles)."""
+    run) and ``cycles`` (:func:`fep_core.paper.cycles_forward`: the free run steps only forwards
+    1 -> 2 -> 3 -> 1 and completes at least ``cycles`` cycles)."""
     cycles = count(cycles, "cycles")
     rows = []
     for s in _seeds(seeds):
@@ -261,15 +209,16 @@ def simulation3_runs(seeds=range(10), cycles=3, **kwargs):
                      "symmetric_attractor_labels": r.symmetric_attractor_labels,
                      "attractors_are_digits": r.symmetric_attractor_labels == r.labels,
                      "sequence_order": r.sequence_order,
-                     "cycles": _forward_cycles(r.sequence_order, r.labels, cycles)})
+                     "cycles": paper.cycles_forward(r.sequence_order, r.labels, repeats=cycles)})
     return pd.DataFrame(rows)
 
 
-def grid_precision_claims(table, *, top_fraction=0.1):
+def grid_precision_claims(table, *, top_fraction=paper.TOP_FRACTION):
     """Where the best cells of the Simulation-2 grid lie in precision.
 
-    The paper says retrieval is best at iT 0.1-0.5 and generalisation prefers iT < 0.1. For each
-    measure, takes the top ``top_fraction`` of cells and the best cell.
+    The paper says retrieval is best at iT 0.1-0.5 and generalisation prefers iT < 0.1
+    (:data:`fep_core.paper.BANDS`). For each measure, takes the top ``top_fraction`` of cells
+    (:func:`fep_core.paper.top_cells`) and the best cell.
 
     Parameters
     ----------
@@ -287,16 +236,15 @@ def grid_precision_claims(table, *, top_fraction=0.1):
     frac = positive(top_fraction, "top_fraction")
     if frac > 1:
         raise ValueError(f"top_fraction must be at most 1, got {frac}")
-    bands = {"retrieval": ((0.1, 0.5), "0.1 <= iT <= 0.5"), "generalization": ((0.0, 0.1 - 1e-12), "iT < 0.1")}
     out = {}
-    for measure, ((lo, hi), text) in bands.items():
-        k = max(1, int(round(frac * len(table))))
-        top = table.nlargest(k, measure)
-        it = top.inverse_temperature.to_numpy()
+    for measure in ("retrieval", "generalization"):
+        top = table[paper.top_cells(table, measure, fraction=frac)]
         best = table.loc[table[measure].idxmax()]
-        out[measure] = {"in_band": (it >= lo) & (it <= hi), "best_iT": float(best.inverse_temperature),
+        out[measure] = {"in_band": paper.in_band(top.inverse_temperature.to_numpy(), measure),
+                        "best_iT": float(best.inverse_temperature),
                         "best_evidence": float(best.evidence), "best": float(best[measure]),
-                        "band": text, "best_in_band": bool(lo <= best.inverse_temperature <= hi)}
+                        "band": paper.BANDS[measure][2],
+                        "best_in_band": bool(paper.in_band(best.inverse_temperature, measure))}
     return out
 
 
@@ -338,7 +286,8 @@ def run_reproduction(*, grid, simulation4=None, sim1_seeds=range(20), sim2_seeds
     if simulation4 is None:
         simulation4 = experiments.simulation4(**(sim4_kwargs or {}))
     elif not isinstance(simulation4, experiments.Simulation4Result):
-        raise TypeError("simulation4 must be a Simulation4Result (fep_core.experiments.simulation4)")
+        raise TypeError("simulation4 must be a Simulation4Result "
+                        "(fep_core.experiments.simulation4)")
     return ReproductionRuns(simulation1=simulation1_runs(sim1_seeds, **(sim1_kwargs or {})),
                             regimes=regime_runs(sim2_seeds, **(sim2_kwargs or {})), grid=grid,
                             simulation3=simulation3_runs(sim3_seeds, **(sim3_kwargs or {})),
@@ -372,18 +321,13 @@ def _claim_row(holds, book):
             "n": h.size, "values": tuple(h.tolist()), "status": claim_status(h)}
 
 
-def _soft(attractors, reference_amplitude):
-    """Per attractor: mean |state| below half the mean |state| of the reference attractors."""
-    a = np.atleast_2d(np.asarray(attractors, dtype=float))
-    return np.abs(a).mean(axis=1) < 0.5 * reference_amplitude
-
-
 def reproduction_table(runs):
-    """The paper's numbers next to this book's, one row per item of :func:`paper_values`.
+    """The paper's numbers next to this book's, one row per item of
+    :func:`fep_core.paper.reported_values`.
 
     Numbers use :func:`status` on the per-seed values; claims use :func:`claim_status` on the
-    cases tested (seeds, the grid's top cells, or the single Simulation-4 run). The criteria for
-    the claims are in the ``criterion`` column.
+    cases tested (seeds, the grid's top cells, or the single Simulation-4 run), each decided by
+    its predicate in :mod:`fep_core.paper`. The criteria are in the ``criterion`` column.
 
     Parameters
     ----------
@@ -391,34 +335,41 @@ def reproduction_table(runs):
 
     Returns
     -------
-    DataFrame indexed like :func:`paper_values`, with its columns plus ``book`` (formatted),
-    ``mean``, ``sd``, ``min``, ``max``, ``n`` (cases), ``values`` (per case), ``status`` and
-    ``criterion``.
+    DataFrame indexed like :func:`fep_core.paper.reported_values`, with its columns plus ``book``
+    (formatted), ``mean``, ``sd``, ``min``, ``max``, ``n`` (cases), ``values`` (per case),
+    ``status`` and ``criterion``.
     """
     if not isinstance(runs, ReproductionRuns):
         raise TypeError("runs must be a ReproductionRuns (see run_reproduction)")
-    pv = paper_values()
+    pv = paper.reported_values()
     rows = {}
-    s1, reg, s3, s4, grid = runs.simulation1, runs.regimes, runs.simulation3, runs.simulation4, runs.grid
+    s1, reg, s3, s4, grid = (runs.simulation1, runs.regimes, runs.simulation3, runs.simulation4,
+                             runs.grid)
 
-    def number(key, values, digits, criterion="paper value in the seed range (see the status rule)"):
+    def number(key, values, digits,
+               criterion="paper value in the seed range (see the status rule)"):
         rows[key] = {**_numeric_row(values, pv.loc[key, "paper"], pv.loc[key, "reported"], digits),
                      "criterion": criterion}
 
-    number("s1_data_corr", s1.data_correlation.to_numpy()[:1], 3, "deterministic: equal after rounding")
+    number("s1_data_corr", s1.data_correlation.to_numpy()[:1], 3,
+           "deterministic: equal after rounding")
     number("s1_attr_corr", s1.attractor_correlation, 3)
     n1 = len(s1)
-    h = (s1.vfe_last < s1.vfe_first).to_numpy()
+    h = paper.vfe_decreases(s1.vfe_first, s1.vfe_last)
     rows["s1_vfe"] = {**_claim_row(h, f"falls in {h.sum()}/{n1} seeds "
-                                      f"({_fmt(s1.vfe_first.mean(), 1)} to {_fmt(s1.vfe_last.mean(), 1)} nats)"),
-                      "criterion": "mean VFE of the last tenth of training below that of the first tenth"}
-    h = (s1.retrieval_vertical > s1.retrieval_horizontal).to_numpy()
-    rows["s1_retrieval"] = {**_claim_row(h, f"in {h.sum()}/{n1} seeds (cosine {_fmt(s1.retrieval_vertical.mean(), 2)}"
+                                      f"({_fmt(s1.vfe_first.mean(), 1)} to "
+                                      f"{_fmt(s1.vfe_last.mean(), 1)} nats)"),
+                      "criterion": "mean VFE of the last tenth of training below that of the "
+                                   "first tenth"}
+    h = paper.retrieves_first_pattern(s1.retrieval_vertical, s1.retrieval_horizontal)
+    rows["s1_retrieval"] = {**_claim_row(h, f"in {h.sum()}/{n1} seeds "
+                                            f"(cosine {_fmt(s1.retrieval_vertical.mean(), 2)}"
                                             f" vs {_fmt(s1.retrieval_horizontal.mean(), 2)})"),
-                            "criterion": "state closer to the vertical than to the horizontal attractor"}
-    h = ((s1.cross_vertical > 0.3) & (s1.cross_horizontal > 0.3)).to_numpy()
+                            "criterion": "state closer to the vertical than to the horizontal "
+                                         "attractor"}
+    h = paper.mixes_both(s1.cross_vertical, s1.cross_horizontal)
     rows["s1_cross"] = {**_claim_row(h, f"in {h.sum()}/{n1} seeds"),
-                        "criterion": "cosine above 0.3 with both attractors"}
+                        "criterion": f"cosine above {paper.MIX_THRESHOLD} with both attractors"}
     for short, regime in _REGIME_KEYS.items():
         sub = reg[reg.regime == regime]
         for q in _QUANTITIES:
@@ -428,42 +379,53 @@ def reproduction_table(runs):
     number("s2_data_orthogonality", [grid.data_orthogonality_with_self], 2,
            "deterministic; the paper's full-matrix convention (with self-angles)")
     claims = grid_precision_claims(grid.table)
-    for key, measure in (("s2_retrieval_band", "retrieval"), ("s2_generalization_band", "generalization")):
+    for key, measure in (("s2_retrieval_band", "retrieval"),
+                         ("s2_generalization_band", "generalization")):
         c = claims[measure]
-        rows[key] = {**_claim_row(c["in_band"], f"{c['in_band'].sum()}/{c['in_band'].size} top cells in band; "
-                                                f"best cell iT {c['best_iT']:.3f} (evidence {c['best_evidence']:.0f})"),
-                     "criterion": f"precision of the top 10% of grid cells ({c['band']}); grid seed 0"}
+        rows[key] = {**_claim_row(c["in_band"],
+                                  f"{c['in_band'].sum()}/{c['in_band'].size} top cells in band; "
+                                  f"best cell iT {c['best_iT']:.3f} "
+                                  f"(evidence {c['best_evidence']:.0f})"),
+                     "criterion": f"precision of the top {100 * paper.TOP_FRACTION:.0f}% of grid "
+                                  f"cells ({c['band']}); grid seed 0"}
     number("s3_asymmetry", s3.asymmetry, 3)
     n3 = len(s3)
     h = s3.attractors_are_digits.to_numpy(dtype=bool)
     rows["s3_symmetric_attractors"] = {**_claim_row(h, f"in {h.sum()}/{n3} seeds"),
-                                       "criterion": "the attractor from each digit is recognised as that digit"}
+                                       "criterion": "the attractor from each digit is recognised "
+                                                    "as that digit"}
     h = s3.cycles.to_numpy(dtype=bool)
     rows["s3_free_run"] = {**_claim_row(h, f"in {h.sum()}/{n3} seeds (seed {s3.seed.iloc[0]}: "
                                            f"{s3.sequence_order.iloc[0][:9]}...)"),
-                           "criterion": "only forward steps 1 \u2192 2 \u2192 3 \u2192 1, at least 3 full cycles"}
+                           "criterion": "only forward steps 1 \u2192 2 \u2192 3 \u2192 1, "
+                                        "at least 3 full cycles"}
     # Simulation 4: one run (seed 0). "Very similar" is judged against seed-to-seed spread.
     off = ~np.eye(s4.J_before.shape[0], dtype=bool)
     j_corr = float(np.corrcoef(s4.J_before[off], s4.J_after[off])[0, 1])
-    rows["s4_coupling"] = {**_claim_row([s4.J_change <= 0.1],
-                                        f"relative change {s4.J_change:.2f}; correlation of entries {j_corr:.2f}"),
-                           "criterion": "||J_after - J_before||_F <= 0.1 ||J_before||_F"}
+    rows["s4_coupling"] = {**_claim_row(paper.couplings_similar([s4.J_change]),
+                                        f"relative change {s4.J_change:.2f}; "
+                                        f"correlation of entries {j_corr:.2f}"),
+                           "criterion": f"||J_after - J_before||_F <= {paper.COUPLING_CHANGE} "
+                                        f"||J_before||_F"}
     bal = reg[reg.regime == "balanced"]
-    for key, q, before, after in (("s4_retrieval", "retrieval", s4.retrieval_before, s4.retrieval_after),
+    for key, q, before, after in (("s4_retrieval", "retrieval", s4.retrieval_before,
+                                   s4.retrieval_after),
                                   ("s4_generalization", "generalization", s4.generalization_before,
                                    s4.generalization_after)):
         sd = float(bal[q].std(ddof=1)) if len(bal) > 1 else 0.0
-        rows[key] = {**_claim_row([abs(after - before) <= 2 * sd],
+        rows[key] = {**_claim_row(paper.scores_similar([before], [after], sd),
                                   f"{_fmt(before, 3)} before, {_fmt(after, 3)} after (seed 0)"),
-                     "criterion": f"|after - before| within 2 seed sds of the balanced cell ({2 * sd:.3f})"}
+                     "criterion": f"|after - before| within {paper.SCORE_SDS:g} seed sds of the "
+                                  f"balanced cell ({paper.SCORE_SDS * sd:.3f})"}
     amp = float(np.abs(s4.attractors_before).mean())
-    soft_after = _soft(s4.attractors_after, amp)
+    soft_after = paper.soft_attractors(s4.attractors_after, amp)
     n_soft = int(soft_after.sum())
     some = 0 < n_soft < soft_after.size
     rows["s4_soft"] = {**_claim_row([some], f"{n_soft} of {soft_after.size} soft after "
                                             f"(mean |state| {amp:.2f} before, "
                                             f"{np.abs(s4.attractors_after).mean():.2f} after)"),
-                       "criterion": "some but not all attractors have mean |state| below half that before"}
+                       "criterion": f"some but not all attractors have mean |state| below "
+                                    f"{paper.SOFT_FRACTION:g} times that before"}
     if n_soft == soft_after.size and n_soft > 0:
         rows["s4_soft"]["status"] = "close"      # all soft: the direction holds, more than "some"
     table = pd.DataFrame.from_dict(rows, orient="index")
@@ -487,13 +449,13 @@ def orthogonality_conventions(grid, regimes):
     DataFrame with rows "training digits" and one per regime with more than one attractor
     (mean over seeds), columns ``paper``, ``distinct pairs`` and ``with self-angles``.
     """
-    paper = paper_values().paper
-    rows = [{"vectors": "training digits", "paper": paper["s2_data_orthogonality"],
-             "distinct pairs": grid.data_orthogonality, "with self-angles": grid.data_orthogonality_with_self}]
+    rows = [{"vectors": "training digits", "paper": paper.value("s2_data_orthogonality"),
+             "distinct pairs": grid.data_orthogonality,
+             "with self-angles": grid.data_orthogonality_with_self}]
     for short, name in (("balanced", "balanced"), ("high", "high complexity")):
         sub = regimes[regimes.regime == name]
         rows.append({"vectors": f"{name} attractors (mean of {len(sub)} seeds)",
-                     "paper": paper[f"s2_{short}_orthogonality"],
+                     "paper": paper.value(f"s2_{short}_orthogonality"),
                      "distinct pairs": float(sub.orthogonality.mean()),
                      "with self-angles": float(sub.orthogonality_with_self.mean())})
     return pd.DataFrame(rows).set_index("vectors")
@@ -520,8 +482,8 @@ def balanced_cell_variants(variants, seeds=range(5), **kwargs):
         raise TypeError("variants must be a non-empty dict name -> settings")
     for name, settings in variants.items():
         if not isinstance(settings, dict):
-            raise TypeError(f"variants must map each name to a dict of simulation2_cell arguments, got "
-                            f"{type(settings).__name__} for {name!r}")
+            raise TypeError(f"variants must map each name to a dict of simulation2_cell "
+                            f"arguments, got {type(settings).__name__} for {name!r}")
     frames = []
     for name, settings in variants.items():
         df = regime_runs(seeds, regimes={"balanced": _BALANCED}, **{**kwargs, **dict(settings)})
@@ -529,12 +491,19 @@ def balanced_cell_variants(variants, seeds=range(5), **kwargs):
     return pd.concat(frames, ignore_index=True)
 
 
-def learning_rate_effect(seeds=range(5), learning_rates=(0.001, 0.01), **kwargs):
-    """Note 2: the balanced cell at the code's learning rate 0.001 and the text's 0.01, over seeds."""
-    if isinstance(learning_rates, (str, bytes, numbers.Number)) or not hasattr(learning_rates, "__iter__"):
-        raise TypeError(f"learning_rates must be a sequence of learning rates, got {type(learning_rates).__name__}")
+def learning_rate_effect(seeds=range(5),
+                         learning_rates=(paper.SIMULATION2["learning_rate"],
+                                         paper.CODE_DIFFERENCES["simulation2 learning_rate"][0]),
+                         **kwargs):
+    """Note 2: the balanced cell at the code's learning rate 0.001 and the text's 0.01, over
+    seeds."""
+    if (isinstance(learning_rates, (str, bytes, numbers.Number))
+            or not hasattr(learning_rates, "__iter__")):
+        raise TypeError(f"learning_rates must be a sequence of learning rates, "
+                        f"got {type(learning_rates).__name__}")
     learning_rates = list(learning_rates)
-    variants = {f"learning rate {positive(a, 'learning_rates'):g}": {"learning_rate": a} for a in learning_rates}
+    variants = {f"learning rate {positive(a, 'learning_rates'):g}": {"learning_rate": a}
+                for a in learning_rates}
     if not variants:
         raise ValueError("learning_rates must hold at least one learning rate")
     if len(variants) != len(learning_rates):
@@ -554,7 +523,8 @@ def _variant_effect(option, values, labels, sim1_seeds, sim2_seeds, sim1_kwargs,
             "simulation2": balanced_cell_variants(variants, sim2_seeds, **(sim2_kwargs or {}))}
 
 
-def prediction_effect(sim1_seeds=range(10), sim2_seeds=range(5), *, sim1_kwargs=None, sim2_kwargs=None):
+def prediction_effect(sim1_seeds=range(10), sim2_seeds=range(5), *, sim1_kwargs=None,
+                      sim2_kwargs=None):
     """Note 3: anti-Hebbian prediction ``L(h_i)`` (code) vs ``L(b_i + h_i)`` (the paper's equation).
 
     Returns
@@ -567,7 +537,8 @@ def prediction_effect(sim1_seeds=range(10), sim2_seeds=range(5), *, sim1_kwargs=
                            sim1_seeds, sim2_seeds, sim1_kwargs, sim2_kwargs)
 
 
-def schedule_effect(sim1_seeds=range(10), sim2_seeds=range(5), *, sim1_kwargs=None, sim2_kwargs=None):
+def schedule_effect(sim1_seeds=range(10), sim2_seeds=range(5), *, sim1_kwargs=None,
+                    sim2_kwargs=None):
     """Note 4: synchronous updates (code) vs random-scan sequential (Gibbs) updates; same
     return layout as :func:`prediction_effect`, variants "synchronous" and "sequential"."""
     return _variant_effect("schedule", ("synchronous", "sequential"), ("synchronous", "sequential"),
@@ -609,11 +580,12 @@ def sampling_check(bias=THEORY_BIAS, coupling=THEORY_COUPLING, *, steps=200_000,
         rows[f"z {schedule}"] = (est - exact) / se
     rows["exact"] = exact
     cols = [f"E[s{i}]" for i in range(n)] + [f"E[s{i} s{j}]" for i, j in pairs]
-    return pd.DataFrame(rows, index=cols).T.loc[["exact", "sequential", "synchronous", "z sequential",
-                                                   "z synchronous"]]
+    return pd.DataFrame(rows, index=cols).T.loc[["exact", "sequential", "synchronous",
+                                                 "z sequential", "z synchronous"]]
 
 
-def pair_weight_check(bias=THEORY_BIAS, coupling=THEORY_COUPLING, *, n_states=20, rng=0, n_grid=101):
+def pair_weight_check(bias=THEORY_BIAS, coupling=THEORY_COUPLING, *, n_states=20, rng=0,
+                      n_grid=101):
     """Note 5: the full conditional of each node under ``exp(b.s + w s^T J s)`` against the
     inference rule's ``CB(b_i + sum_j J_ij s_j)``, for ``w = 1/2`` and ``w = 1`` (the product of
     pairwise joints), at ``n_states`` random states.
@@ -640,36 +612,12 @@ def pair_weight_check(bias=THEORY_BIAS, coupling=THEORY_COUPLING, *, n_states=20
     return pd.DataFrame({"max |conditional - CB(theta_i)|": out}).rename_axis("pair weight")
 
 
-def control_summary(result):
-    """Note 6: the Simulation-4 retention control, per condition and as paired differences.
-
-    Parameters
-    ----------
-    result : Simulation4Result
-
-    Returns
-    -------
-    (summary, differences) : DataFrames. ``summary``: mean and sd over seeds of the retrieval of
-    the first set (digits 0-4) and second set (5-9) per condition; ``differences``: per seed,
-    replay - rest, replay - sequential and rest - sequential for the first set.
-    """
-    if not isinstance(result, experiments.Simulation4Result):
-        raise TypeError("result must be a Simulation4Result")
-    c = result.control
-    summary = c.groupby("condition")[["first", "second"]].agg(["mean", "std"])
-    summary = summary.loc[["sequential", "replay", "rest"]]
-    wide = c.pivot(index="seed", columns="condition", values="first")
-    diffs = pd.DataFrame({"replay - rest": wide["replay"] - wide["rest"],
-                          "replay - sequential": wide["replay"] - wide["sequential"],
-                          "rest - sequential": wide["rest"] - wide["sequential"]})
-    return summary, diffs
-
-
 # ---------------------------------------------------------------------------------------------
 # New findings
 
 
-def asymmetry_vs_epochs(seeds=range(5), checkpoints=(500, 1500, 4500, 13500, 40500, 121500), **settings):
+def asymmetry_vs_epochs(seeds=range(5), checkpoints=(500, 1500, 4500, 13500, 40500, 121500),
+                        **settings):
     """Simulation 1 trained far beyond the paper's 500 epochs, measured at checkpoints.
 
     Each seed's network is trained exactly as :func:`fep_core.experiments.simulation1` trains it
@@ -692,26 +640,31 @@ def asymmetry_vs_epochs(seeds=range(5), checkpoints=(500, 1500, 4500, 13500, 405
     cps = [count(c, "checkpoints") for c in checkpoints]
     if not cps or np.any(np.diff(cps) <= 0):
         raise ValueError("checkpoints must be a non-empty increasing sequence of epochs")
-    unknown = set(settings) - {"evidence", "inverse_temperature", "learning_rate", "steps_per_epoch"}
+    unknown = set(settings) - {"evidence", "inverse_temperature", "learning_rate",
+                               "steps_per_epoch"}
     if unknown:
         raise TypeError(f"unexpected settings: {sorted(unknown)}")
-    p = {"evidence": 30.0, "inverse_temperature": 0.1, "learning_rate": 0.01, "steps_per_epoch": 10, **settings}
+    p = {k: paper.SIMULATION1[k] for k in ("evidence", "inverse_temperature", "learning_rate",
+                                           "steps_per_epoch")}
+    p.update(settings)
     pats = datasets.bars()
-    # fep_core.experiments keys Simulation 1's training stream as (seed, 0); reuse it so that the
-    # first checkpoint is exactly the chapter's network (experiments has no public hook for this).
-    batch = AttractorBatch(len(seeds), pats.shape[1], rng=[experiments._stream(s, experiments._TRAIN) for s in seeds])
+    # Simulation 1's training stream (fep_core.streams): the first checkpoint is exactly the
+    # chapter's network.
+    batch = AttractorBatch(len(seeds), pats.shape[1], rng=[stream(s, TRAIN) for s in seeds])
     rows, done = [], 0
     for cp in cps:
-        batch.train(pats, evidence=p["evidence"], epochs=cp - done, steps_per_epoch=p["steps_per_epoch"],
+        batch.train(pats, evidence=p["evidence"], epochs=cp - done,
+                    steps_per_epoch=p["steps_per_epoch"],
                     inverse_temperature=p["inverse_temperature"], learning_rate=p["learning_rate"])
         done = cp
-        _, fixed, conv = metrics.find_attractors(batch, np.broadcast_to(pats, (len(seeds),) + pats.shape))
+        _, fixed, conv = metrics.find_attractors(batch,
+                                                 np.broadcast_to(pats, (len(seeds),) + pats.shape))
         J = batch.J
         for k, s in enumerate(seeds):
             rows.append({"seed": s, "epochs": cp, "asymmetry": float(asymmetry(J[k])),
                          "norm_symmetric": float(np.linalg.norm(batch.symmetric_part()[k])),
                          "norm_antisymmetric": float(np.linalg.norm(batch.antisymmetric_part()[k])),
-                         "attractor_correlation": float(np.corrcoef(fixed[k])[0, 1]),
+                         "attractor_correlation": metrics.attractor_correlation(*fixed[k]),
                          "converged": bool(np.all(conv[k]))})
     return pd.DataFrame(rows)
 
@@ -724,7 +677,8 @@ def grid_asymmetry(table):
     -------
     (per_precision, correlation) : (DataFrame indexed by inverse_temperature, float)
     """
-    if not isinstance(table, pd.DataFrame) or not {"inverse_temperature", "asymmetry"} <= set(table.columns):
+    if (not isinstance(table, pd.DataFrame)
+            or not {"inverse_temperature", "asymmetry"} <= set(table.columns)):
         raise TypeError("table must be a Simulation2Result.table")
     per = table.groupby("inverse_temperature").asymmetry.agg(["median", "min", "max"])
     r = float(np.corrcoef(np.log(table.inverse_temperature), table.asymmetry)[0, 1])

@@ -4,7 +4,8 @@ computations for tiny networks. Notation follows Spisak & Friston (2025) and the
 
 =================================  ==============================================================
 ``local_evidence``                  ``theta = b + J sigma`` (all nodes)
-``log_joint``                       ``iT (b.sigma + 1/2 sigma^T J sigma)`` (unnormalised log density)
+``log_joint``                       ``iT (b.sigma + 1/2 sigma^T J sigma)``
+                                    (unnormalised log density)
 ``node_free_energy``                node i's VFE as a function of its variational bias ``b_q``
 ``node_free_energy_gradient``       ``dF/db_q = (b_q - iT theta_i) L'(b_q)``
 ``relax_variational_bias``          plain or natural gradient descent on ``b_q``
@@ -29,7 +30,15 @@ import math
 import numpy as np
 
 from . import cb
-from ._validation import choice, count, finite_array, positive
+from ._validation import (
+    choice,
+    count,
+    coupling_matrix,
+    finite_array,
+    node_vector,
+    positive,
+    state_vector,
+)
 
 __all__ = ["local_evidence", "log_joint", "node_free_energy", "node_free_energy_gradient",
            "relax_variational_bias", "node_surprise", "learning_gradient",
@@ -42,42 +51,25 @@ __all__ = ["local_evidence", "log_joint", "node_free_energy", "node_free_energy_
 # argument checks
 
 MAX_GRID_POINTS = 4_000_000        # most points of a tensor quadrature grid (n_points**n_nodes)
-MAX_RULE_POINTS = 1000             # most Gauss-Legendre nodes per axis (the rule costs O(n_points**3))
+# relax_variational_bias: learning rates must stay below these (2 / the largest step factor)
+RELAXATION_RATE_LIMIT = {"natural": 2.0, "plain": 6.0}
+# most Gauss-Legendre nodes per axis (the rule costs O(n_points**3))
+MAX_RULE_POINTS = 1000
 
 
 def _rule_points(n_points):
     m = count(n_points, "n_points", minimum=2)
     if m > MAX_RULE_POINTS:
-        raise ValueError(f"n_points must be at most {MAX_RULE_POINTS} (Gauss-Legendre nodes per axis), got {m}")
+        raise ValueError(f"n_points must be at most {MAX_RULE_POINTS} "
+                         f"(Gauss-Legendre nodes per axis), got {m}")
     return m
 
 
 def _coupling(coupling):
-    J = finite_array(coupling, "coupling", ndim=2)
-    if J.shape[0] != J.shape[1]:
-        raise ValueError(f"coupling must be square, got shape {J.shape}")
-    if J.shape[0] < 1:
-        raise ValueError(f"coupling must describe at least one node, got shape {J.shape}")
-    if np.any(np.diagonal(J) != 0):
-        raise ValueError("coupling must have a zero diagonal (no self-connections)")
-    return J
+    return coupling_matrix(coupling, "coupling")
 
 
-def _vector(value, name, n):
-    """One value per node: shape ``(n,)``, ``n`` the number of nodes of the coupling."""
-    v = finite_array(value, name)
-    if v.shape != (n,):
-        raise ValueError(f"{name} must have shape ({n},), one entry per node of coupling "
-                         f"({n} nodes), got {v.shape}")
-    return v
-
-
-def _state(value, name, n):
-    """One network state: shape ``(n,)``, entries in [-1, 1]."""
-    x = _vector(value, name, n)
-    if np.any(np.abs(x) > 1):
-        raise ValueError(f"{name} must lie in [-1, 1]")
-    return x
+_vector, _state = node_vector, state_vector
 
 
 def _broadcast(**arrays):
@@ -220,10 +212,18 @@ def relax_variational_bias(b_start, theta, *, learning_rate, n_steps, inverse_te
     ``natural``: ``b_q <- b_q - eps (b_q - iT theta)`` (the gradient divided by the Fisher
     information ``L'(b_q)``), so the error shrinks by ``1 - eps`` every step.
 
+    The node's free energy is, up to a constant, ``KL[CB(b_q) || CB(iT theta)]``, whose Fisher
+    information ``L'(b_q)`` is at most ``L'(0) = 1/3`` and falls like ``1/b_q^2`` where the belief
+    saturates: the plain step crawls there, the natural step does not. ``learning_rate`` must be
+    below the stability limit of the scheme, :data:`RELAXATION_RATE_LIMIT`: 2 for ``"natural"``
+    (the error is multiplied by ``1 - eps`` every step) and 6 for ``"plain"`` (``2 / max L'``:
+    below it ``|b_q - iT theta|`` never grows). Where ``L'(b_q)`` underflows (``|b_q| > 1e154``)
+    the plain step is below one ulp of ``b_q`` and the belief does not move.
+
     Parameters
     ----------
     b_start, theta : float
-    learning_rate : float > 0, step size eps
+    learning_rate : float, ``0 < learning_rate < RELAXATION_RATE_LIMIT[scheme]``, step size eps
     n_steps : int >= 1
     inverse_temperature : float > 0
     scheme : "plain" or "natural"
@@ -237,10 +237,18 @@ def relax_variational_bias(b_start, theta, *, learning_rate, n_steps, inverse_te
     iT = positive(inverse_temperature, "inverse_temperature")
     target = theta * iT
     if not math.isfinite(target):
-        raise ValueError(f"theta * inverse_temperature overflows ({theta:g} * {iT:g}); use smaller values")
+        raise ValueError(f"theta * inverse_temperature overflows ({theta:g} * {iT:g}); "
+                         f"use smaller values")
     eps = positive(learning_rate, "learning_rate")
     n_steps = count(n_steps, "n_steps")
     choice(scheme, "scheme", ("plain", "natural"))
+    limit = RELAXATION_RATE_LIMIT[scheme]
+    if eps >= limit:
+        raise ValueError(f"learning_rate must be below {limit:g} for the {scheme} scheme "
+                         f"(beyond it the relaxation does not converge), got {eps:g}")
+    if not math.isfinite(b - target):
+        raise ValueError(f"b_start and theta * inverse_temperature are too far apart: their "
+                         f"difference overflows ({b:g} - {target:g})")
     path = np.empty(n_steps + 1)
     path[0] = b
     for t in range(n_steps):

@@ -1,10 +1,10 @@
 """Slider panels for the book's interactive sections.
 
-Every chapter wires its sliders to a *plain* callback function that lives in ``fep_core``
-(unit-tested, and run once with its defaults when a notebook executes headless). This module
-only builds the panel: sliders, an output area, and error reporting as one clear sentence; and
-it holds the slider ranges of every chapter (:data:`SLIDER_RANGES`), shared by the notebooks and
-the tests.
+Every chapter wires its sliders to a *plain* callback function, ``fep_core.explore.<chapter>``
+with ``<chapter>`` the notebook's file stem (unit-tested, and run once with its defaults when a
+notebook executes headless). This module only builds the panel: sliders, an output area, and
+error reporting as one clear sentence; and it holds the slider ranges of every chapter
+(:data:`SLIDER_RANGES`, keyed by the same stems), shared by the notebooks and the tests.
 """
 from __future__ import annotations
 
@@ -24,57 +24,58 @@ _log = logging.getLogger(__name__)
 # imported from there: that would load the simulation engine into every chapter with a panel).
 _BALANCED_PRECISION = float(np.geomspace(0.01, 1.0, 19)[11])
 
-# The sliders of every chapter's interactive section: chapter (notebook name) -> argument of the
-# chapter's callback -> (low, high, default). Integers for integer sliders; a float range with
-# high/low >= 100 is a log slider. The one place for the notebooks' panels and for
-# tests/test_widgets.py, which calls each callback at every corner and at random points inside.
+# The sliders of every chapter's interactive section: chapter (notebook file stem, which is also
+# the name of its callback in fep_core.explore) -> argument of fep_core.explore.<chapter> ->
+# (low, high, default). Integers for integer sliders; a float range with high/low >= 100 is a log
+# slider. The one place for the notebooks' panels and for tests/test_widgets.py, which calls each
+# callback at every corner and at random points inside.
 SLIDER_RANGES = {
-    "gaussian_primer": {                     # fep_core.gaussian.explore
+    "gaussian_primer": {                     # fep_core.explore.gaussian_primer
         "likelihood_precision": (0.1, 100.0, 4.0),
         "learning_rate": (0.001, 2.0, 0.1),
         "prior_precision": (0.1, 100.0, 1.0),
         "observation": (-5.0, 5.0, 2.0),
         "n_steps": (5, 200, 40),
     },
-    "natural_gradient": {                    # fep_core.geometry.explore
+    "natural_gradient": {                    # fep_core.explore.natural_gradient
         "precision": (0.1, 20.0, 2.0),
         "learning_rate": (0.001, 1.0, 0.25),
         "n_steps": (5, 300, 30),
         "seed": (0, 50, 3),
     },
-    "theory": {                              # fep_core.plotting.theory.explore_node_relaxation
+    "theory": {                              # fep_core.explore.theory
         "inverse_temperature": (0.01, 10.0, 1.0),
         "learning_rate": (0.001, 1.9, 0.2),
         "theta": (-10.0, 10.0, 3.0),
         "start": (-20.0, 20.0, -8.0),
     },
-    "simulation1": {                         # fep_core.plotting.sim1.explore
+    "simulation1": {                         # fep_core.explore.simulation1
         "inverse_temperature": (0.01, 10.0, 0.1),
         "learning_rate": (1e-4, 0.1, 0.01),
         "evidence": (1.0, 60.0, 30.0),
         "epochs": (50, 5000, 500),
         "seed": (0, 20, 0),
     },
-    "simulation2": {                         # fep_core.plotting.sim2.explore_cell (grid first)
+    "simulation2": {                         # fep_core.explore.simulation2 (grid first)
         "evidence": (1, 20, 11),
         "inverse_temperature": (0.01, 1.0, _BALANCED_PRECISION),
         "learning_rate": (1e-4, 0.01, 0.001),
         "epochs": (100, 5000, 1000),
     },
-    "simulation3": {                         # fep_core.plotting.sim3.explore
+    "simulation3": {                         # fep_core.explore.simulation3
         "inverse_temperature": (0.01, 10.0, 1.0),
         "learning_rate": (1e-5, 0.1, 0.001),
         "evidence": (1.0, 40.0, 20.0),
         "epochs": (30, 6000, 2000),
         "seed": (0, 20, 0),
     },
-    "simulation4": {                         # fep_core.plotting.sim4.explore_free_run
+    "simulation4": {                         # fep_core.explore.simulation4
         "inverse_temperature": (0.01, 1.0, _BALANCED_PRECISION),
         "learning_rate": (1e-4, 0.01, 0.001),
         "free_steps": (500, 50000, 20000),
         "epochs": (200, 5000, 2000),
     },
-    "reproduction_report": {                 # fep_core.plotting.report.explore
+    "reproduction_report": {                 # fep_core.explore.reproduction_report
         "inverse_temperature": (0.01, 10.0, 0.1),
         "learning_rate": (1e-4, 0.1, 0.01),
         "seed": (0, 20, 0),
@@ -129,7 +130,8 @@ def _range(value, low, high, *, integer=False, positive=False):
     return value, low, high
 
 
-def log_slider(description: str, value: float, low: float, high: float, *, steps: int = 40, readout_format=".3g"):
+def log_slider(description: str, value: float, low: float, high: float, *, steps: int = 40,
+               readout_format=".3g"):
     """A slider over ``[low, high]`` on a log scale (precision and learning rate span decades).
 
     ``description`` and ``readout_format`` (a number format such as ``".3g"``) are strings;
@@ -154,7 +156,8 @@ def log_slider(description: str, value: float, low: float, high: float, *, steps
     try:
         return widgets.FloatLogSlider(value=value, base=10, min=lo, max=hi, step=step,
                                       description=description, readout_format=readout_format,
-                                      continuous_update=False, style={"description_width": "initial"})
+                                      continuous_update=False,
+                                      style={"description_width": "initial"})
     except traitlets.TraitError as exc:
         if "readout_format" in str(exc):
             raise ValueError(f"readout_format must be a number format such as '.3g', got "
@@ -226,13 +229,15 @@ def _figure_output(fig) -> dict:
 
         buf = io.BytesIO()
         fig.savefig(buf, format="png", bbox_inches="tight")
-        data = {"image/png": base64.b64encode(buf.getvalue()).decode("ascii"), "text/plain": repr(fig)}
+        data = {"image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
+                "text/plain": repr(fig)}
         metadata = {}
     return {"output_type": "display_data", "data": data, "metadata": metadata}
 
 
 def panel(callback: Callable[..., "plt.Figure"], **controls):
-    """Return a widget: ``controls`` (name -> ipywidget) above the figure ``callback(**values)`` draws.
+    """Return a widget: ``controls`` (name -> ipywidget) above the figure ``callback(**values)``
+    draws.
 
     The callback returns a matplotlib Figure. Whatever goes wrong in a redraw is shown as one
     sentence instead of a traceback: a ``ValueError``/``TypeError`` (a bad combination of slider
@@ -257,13 +262,15 @@ def panel(callback: Callable[..., "plt.Figure"], **controls):
                 with warnings.catch_warnings(record=True) as caught:
                     fig = callback(**values)
                     if not isinstance(fig, Figure):
-                        raise TypeError(f"the callback returned {type(fig).__name__}, not a matplotlib Figure")
+                        raise TypeError(f"the callback returned {type(fig).__name__}, "
+                                        f"not a matplotlib Figure")
                     shown = [_figure_output(fig)]
-                notes = dict.fromkeys(f"{w.category.__name__}: {_one_line(w.message)}" for w in caught)
+                notes = dict.fromkeys(f"{w.category.__name__}: {_one_line(w.message)}"
+                                      for w in caught)
                 shown += [_stream(note) for note in notes]
             except Exception as exc:      # noqa: BLE001 - a slider panel never shows a traceback
-                _log.debug("redraw with %s failed", ", ".join(f"{k}={v!r}" for k, v in values.items()),
-                           exc_info=True)
+                _log.debug("redraw with %s failed",
+                           ", ".join(f"{k}={v!r}" for k, v in values.items()), exc_info=True)
                 shown = [_stream(_failure_message(exc))]
             finally:
                 for num in set(plt.get_fignums()) - before:

@@ -10,9 +10,9 @@ import contextlib
 import functools
 import http.server
 import os
-import sys
 import shutil
 import socket
+import sys
 import threading
 from pathlib import Path
 
@@ -86,7 +86,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @contextlib.contextmanager
 def serve_directory(directory: Path):
-    """Serve ``directory`` over HTTP on 127.0.0.1 (random free port) in a thread; yield the base URL."""
+    """Serve ``directory`` over HTTP on 127.0.0.1 (random free port) in a thread; yield the base
+    URL."""
     handler = functools.partial(_QuietHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

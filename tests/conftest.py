@@ -1,4 +1,9 @@
-"""Session-wide pytest hooks and shared fixtures."""
+"""Session-wide pytest hooks and shared fixtures.
+
+The whole test session draws with matplotlib's non-interactive Agg backend, set here before any
+test module imports pyplot (fep_core.plotting does). Figure helpers shared by several test files
+live in tests/_helpers.py.
+"""
 import _thread
 import signal
 import threading
@@ -6,10 +11,24 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+import matplotlib
 import pytest
+
+matplotlib.use("Agg")
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "_build" / "screenshots"
 _START = {}
+
+
+@pytest.fixture
+def close_figures():
+    """Close every pyplot figure before and after the test (a test file asks for it with
+    ``pytestmark = pytest.mark.usefixtures("close_figures")``)."""
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    yield
+    plt.close("all")
 
 
 def pytest_sessionstart(session):
@@ -63,7 +82,8 @@ def ctrl_c():
     have left SIGINT ignored, and ``interrupt_main`` does nothing then."""
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        yield SimpleNamespace(steps_taking=_steps_taking, seconds_to_interrupt=_seconds_to_interrupt)
+        yield SimpleNamespace(steps_taking=_steps_taking,
+                              seconds_to_interrupt=_seconds_to_interrupt)
     finally:
         signal.signal(signal.SIGINT, previous)
 

@@ -5,9 +5,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+@pytest.mark.slow        # the --quick benchmark itself: about 40 s
 def test_quick_benchmark_prints_one_json_object_with_every_measure():
     env = dict(os.environ, PYTHONPATH=ROOT)
     out = subprocess.run([sys.executable, "-m", "fep_core.bench", "--quick", "--json"], cwd=ROOT,
@@ -16,7 +19,8 @@ def test_quick_benchmark_prints_one_json_object_with_every_measure():
     for key in ("batch_net_steps_per_s", "single_n64_steps_per_s", "numpy_loop_steps_per_s",
                 "speedup_vs_numpy_loop", "memory_bandwidth_GBps"):
         assert res[key] > 0, key
-    assert res["speedup_vs_numpy_loop"] == res["batch_net_steps_per_s"] / res["numpy_loop_steps_per_s"]
+    assert res["speedup_vs_numpy_loop"] == (res["batch_net_steps_per_s"]
+                                            / res["numpy_loop_steps_per_s"])
     assert set(res["bandwidth_fraction"]) == {"1024", "2048", "4096"}
     assert all(v > 0 for v in res["bandwidth_fraction"].values())
     assert res["first_call_s"]["cold_cache"] > 0 and res["first_call_s"]["warm_cache"] > 0

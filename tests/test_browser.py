@@ -23,9 +23,20 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from _browser_support import (BUILD_DIR, HTML_DIR, REPO, chromium_browser, require_chromium,
-                              require_tool, screenshot_path, serve_directory)
+from _browser_support import (
+    BUILD_DIR,
+    HTML_DIR,
+    REPO,
+    chromium_browser,
+    require_chromium,
+    require_tool,
+    screenshot_path,
+    serve_directory,
+)
 
+# Every test that needs the build is marked `browser` (it needs Chromium: the build is skipped
+# without it) and `slow` (the strict build executes every notebook, minutes on two cores; the
+# first such test pays for it). test_every_listed_page_has_a_figure_quota needs neither.
 BUILD_COMMAND = ["jupyter-book", "build", "-n", "-W", "--keep-going", "."]
 BUILD_LOG = BUILD_DIR / "book-build.log"
 
@@ -88,7 +99,8 @@ def book_build():
     for stale in (HTML_DIR, BUILD_DIR / ".doctrees", BUILD_DIR / "jupyter_execute"):
         shutil.rmtree(stale, ignore_errors=True)
     start = time.monotonic()
-    proc = subprocess.run([executable, *BUILD_COMMAND[1:]], cwd=REPO, capture_output=True, text=True)
+    proc = subprocess.run([executable, *BUILD_COMMAND[1:]], cwd=REPO, capture_output=True,
+                          text=True)
     log = proc.stdout + proc.stderr
     BUILD_LOG.parent.mkdir(parents=True, exist_ok=True)
     BUILD_LOG.write_text(log, encoding="utf-8")
@@ -120,25 +132,32 @@ def browser(built_html):
         yield browser
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_strict_build_exits_zero(book_build):
     returncode, log = book_build
     # Sphinx's warnings ("file:line: WARNING: ..."), not the kernels' own log lines.
     plain = re.sub(r"\x1b\[[0-9;]*m", "", log)
     warnings = re.findall(r"^(?:\S.*: )?WARNING: .*$", plain, flags=re.MULTILINE)
     tail = "\n".join(plain.splitlines()[-40:])
-    assert returncode == 0, (f"`{' '.join(BUILD_COMMAND)}` exited {returncode} (full log: {BUILD_LOG})\n"
-                             f"{len(warnings)} warnings:\n" + "\n".join(warnings) + f"\n--- log tail ---\n{tail}")
+    assert returncode == 0, (f"`{' '.join(BUILD_COMMAND)}` exited {returncode} "
+                             f"(full log: {BUILD_LOG})\n{len(warnings)} warnings:\n"
+                             + "\n".join(warnings) + f"\n--- log tail ---\n{tail}")
     assert "build succeeded" in plain
     assert not warnings, "build warnings:\n" + "\n".join(warnings)
 
 
 def test_every_listed_page_has_a_figure_quota():
     missing = [page for page in PAGES if page not in MIN_FIGURES]
-    assert not missing, f"add these _toc.yml pages to MIN_FIGURES in {Path(__file__).name}: {missing}"
+    assert not missing, (f"add these _toc.yml pages to MIN_FIGURES in {Path(__file__).name}: "
+                         f"{missing}")
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_only_toc_pages_are_built(built_html):
-    built = {str(p.relative_to(built_html).with_suffix("")) for p in (built_html / "book").glob("*.html")}
+    built = {str(p.relative_to(built_html).with_suffix(""))
+             for p in (built_html / "book").glob("*.html")}
     assert built == {page for page in PAGES if page.startswith("book/")}
 
 
@@ -190,10 +209,13 @@ def _check_page(page, failures, blocked, where: str):
     assert not broken, f"{where}: images that did not load: {broken}"
     text = page.inner_text("body")
     assert "Traceback (most recent call last)" not in text, f"{where}: a Python traceback is shown"
-    errors = page.eval_on_selector_all(ERROR_OUTPUT_SELECTOR, "els => els.map(e => e.innerText.slice(0, 300))")
+    errors = page.eval_on_selector_all(ERROR_OUTPUT_SELECTOR,
+                                       "els => els.map(e => e.innerText.slice(0, 300))")
     assert not errors, f"{where}: error or stderr output on the page: {errors}"
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.parametrize("docname", PAGES)
 def test_page(docname, site, browser, built_html):
     html = built_html / f"{docname}.html"
@@ -237,6 +259,8 @@ def _check_notebook_page(page, docname: str, site: str):
     assert command in page.inner_text(".bd-article"), f"{docname}: `{command}` not on the page"
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_service_pages(site, browser, built_html):
     """index.html redirects to the intro; search and the general index render cleanly."""
     page, failures, blocked, _ = _visit(browser, f"{site}/index.html")

@@ -88,9 +88,13 @@ def test_disabled_cache_always_recomputes(cache_env, monkeypatch):
 
 def test_exceptions_of_func_propagate_unchanged(cache_env):
     # FileNotFoundError in particular must not be mistaken for a cache miss or a cache failure
-    for exc in (ValueError("bad n"), FileNotFoundError("input data")):
+    def raising(exc):
         def fails(n):
             raise exc
+        return fails
+
+    for exc in (ValueError("bad n"), FileNotFoundError("input data")):
+        fails = raising(exc)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             with pytest.raises(type(exc)) as info:

@@ -185,10 +185,13 @@ def check_close(got, expected, *, rtol, atol, **inputs):
         lines = []
         for idx in bad[:12]:
             idx = tuple(idx)
-            where = ", ".join(f"{k}={np.broadcast_to(v, got.shape)[idx]!r}" for k, v in inputs.items())
+            where = ", ".join(f"{k}={np.broadcast_to(v, got.shape)[idx]!r}"
+                              for k, v in inputs.items())
             err = abs(got[idx] - expected[idx]) / abs(expected[idx]) if expected[idx] else np.inf
-            lines.append(f"  {where}: got {got[idx]!r}, expected {expected[idx]!r} (rel err {err:.2e})")
-        pytest.fail(f"{int((~ok).sum())} of {ok.size} values out of tolerance:\n" + "\n".join(lines))
+            lines.append(f"  {where}: got {got[idx]!r}, expected {expected[idx]!r} "
+                         f"(rel err {err:.2e})")
+        pytest.fail(f"{int((~ok).sum())} of {ok.size} values out of tolerance:\n"
+                    + "\n".join(lines))
     if np.ndim(rtol) == 0 and np.ndim(atol) == 0:
         assert_allclose(got, expected, rtol=rtol, atol=atol)
 
@@ -496,7 +499,8 @@ def test_inverse_langevin_round_trip_in_mean():
 
 def test_inverse_langevin_residual_in_high_precision():
     # The same backward error, measured with mpmath's L (so cb.langevin cannot mask an error):
-    # |L_exact(b_returned) - m| <= 4 eps |m|. A Pade approximation fails this by orders of magnitude.
+    # |L_exact(b_returned) - m| <= 4 eps |m|. A Pade approximation fails this by orders of
+    # magnitude.
     m = np.concatenate([np.linspace(-1, 1, 201)[1:-1], M_SPECIAL])
     b = cb.inverse_langevin(m)
     check_close(ref(mp_langevin, b), m, rtol=4 * EPS, atol=0, m=m)
@@ -558,7 +562,8 @@ def test_ppf_inverts_cdf():
     # from u at all (b = -40, x = -0.06: F = 1 - 5e-17 = 1.0, ppf(1.0) = 1): skip those points.
     bb = np.where(b == 0, 1.0, b)
     f_over_p = np.where(b == 0, x + 1, -np.expm1(-b * (x + 1)) / bb)
-    sf = np.where(b == 0, (1 - x) / 2, np.exp(b * (x + 1)) * np.expm1(b * (1 - x)) / np.expm1(2 * bb))
+    sf = np.where(b == 0, (1 - x) / 2,
+                  np.exp(b * (x + 1)) * np.expm1(b * (1 - x)) / np.expm1(2 * bb))
     keep = np.broadcast_to(sf >= 16 * EPS, f_over_p.shape)
     xx = np.broadcast_to(x, keep.shape)[keep]
     bk = np.broadcast_to(b, keep.shape)[keep]
@@ -611,7 +616,8 @@ def test_sampling_is_reproducible():
     assert_array_equal(g1, g2)
     assert not np.array_equal(a1, cb.sample(b, rng=8, size=(1000, 4)))
     gen = np.random.default_rng(5)   # a Generator is consumed, not reset
-    assert not np.array_equal(cb.sample(b, rng=gen, size=(100, 4)), cb.sample(b, rng=gen, size=(100, 4)))
+    assert not np.array_equal(cb.sample(b, rng=gen, size=(100, 4)),
+                              cb.sample(b, rng=gen, size=(100, 4)))
 
 
 def test_sample_shapes_and_signature():
@@ -645,7 +651,8 @@ def test_density_reflection():
     assert_allclose(cb.cdf(x, b) + cb.cdf(-x, -b), 1.0, rtol=0, atol=4 * EPS)
     # ppf(u; b) = -ppf(1 - u; -b), at u with 1 - u exact (otherwise the check is ill-conditioned
     # in the tails); each side is within rtol 1e-12 / atol 4 eps of the truth
-    u = np.array([0.0, 2.0**-40, 2.0**-20, 0.25, 0.5, 0.75, 1 - 2.0**-20, 1 - 2.0**-40, 1.0])[:, None]
+    u = np.array([0.0, 2.0**-40, 2.0**-20, 0.25, 0.5, 0.75, 1 - 2.0**-20, 1 - 2.0**-40,
+                  1.0])[:, None]
     assert_allclose(cb.ppf(u, b), -cb.ppf(1 - u, -b), rtol=2e-12, atol=8 * EPS)
 
 

@@ -126,7 +126,8 @@ def test_simulation1_zero_attractors_give_nan_without_warning():
 _CHEAP = {
     ex.simulation1: dict(epochs=2),
     ex.simulation1_seeds: dict(seeds=[0], epochs=2),
-    ex.simulation2: dict(evidences=[5.0], inverse_temperatures=[0.1], epochs=2, trials=2, eval_steps=2),
+    ex.simulation2: dict(evidences=[5.0], inverse_temperatures=[0.1], epochs=2, trials=2,
+                         eval_steps=2),
     ex.simulation2_cell: dict(epochs=2, trials=2, eval_steps=2),
     ex.simulation3: dict(epochs=3, free_steps=2),
     ex.simulation3_asymmetry: dict(seeds=[0], epochs=4, n_checkpoints=2),
@@ -140,8 +141,10 @@ _BAD = [
     (ex.simulation1, dict(retrieval_steps=0), ValueError, "retrieval_steps"),
     (ex.simulation1, dict(generalization_steps=0), ValueError, "generalization_steps"),
     (ex.simulation1, dict(retrieval_steps=2.5), TypeError, "retrieval_steps"),
-    (ex.simulation1, dict(retrieval_inverse_temperature=0.0), ValueError, "retrieval_inverse_temperature"),
-    (ex.simulation1, dict(retrieval_inverse_temperature=np.nan), ValueError, "retrieval_inverse_temperature"),
+    (ex.simulation1, dict(retrieval_inverse_temperature=0.0), ValueError,
+     "retrieval_inverse_temperature"),
+    (ex.simulation1, dict(retrieval_inverse_temperature=np.nan), ValueError,
+     "retrieval_inverse_temperature"),
     (ex.simulation1, dict(generalization_inverse_temperature=-1.0), ValueError,
      "generalization_inverse_temperature"),
     (ex.simulation1, dict(learning_rate=1e300), ValueError, "learning_rate"),
@@ -191,7 +194,8 @@ _BAD = [
     (ex.simulation4, dict(control_seeds=[-1]), ValueError, "control_seeds"),
     (ex.simulation4, dict(control_epochs_first=0), ValueError, "control_epochs_first"),
     (ex.simulation4, dict(control_epochs_second=0), ValueError, "control_epochs_second"),
-    (ex.simulation4, dict(control_free_steps_per_epoch=0), ValueError, "control_free_steps_per_epoch"),
+    (ex.simulation4, dict(control_free_steps_per_epoch=0), ValueError,
+     "control_free_steps_per_epoch"),
     (ex.simulation4, dict(eval_steps=0), ValueError, "eval_steps"),
     (ex.simulation4, dict(inverse_temperature=1e300), ValueError, "inverse_temperature"),
     # free_run_continuation: the training precision used to overflow the cell's stream key
@@ -203,7 +207,8 @@ _BAD = [
 
 
 @pytest.mark.parametrize("func, kwargs, error, name", _BAD,
-                         ids=[f"{f.__name__}-{'-'.join(k)}-{i}" for i, (f, k, _, _) in enumerate(_BAD)])
+                         ids=[f"{f.__name__}-{'-'.join(k)}-{i}"
+                              for i, (f, k, _, _) in enumerate(_BAD)])
 def test_bad_input_names_the_callers_argument(func, kwargs, error, name):
     with pytest.raises(error, match=rf"^{name}\b") as info:
         func(**{**_CHEAP[func], **kwargs})
@@ -247,7 +252,8 @@ def test_options_and_flags_of_another_type_name_the_argument(func, kwargs, error
 
 def test_relative_change_is_defined_for_zero_couplings():
     J = np.arange(9.0).reshape(3, 3)
-    assert ex._relative_change(J + 1.0, J) == float(np.linalg.norm(np.ones((3, 3))) / np.linalg.norm(J))
+    assert ex._relative_change(J + 1.0, J) == float(np.linalg.norm(np.ones((3, 3)))
+                                                    / np.linalg.norm(J))
     assert ex._relative_change(J, J) == 0.0
     zero = np.zeros((3, 3))
     assert ex._relative_change(zero, zero) == 0.0        # nothing learned, nothing changed
@@ -259,10 +265,11 @@ def test_free_run_without_learning_reports_no_change():
     # J_change was 0/0 = NaN.
     r = ex.free_run_continuation(**{**_CHEAP[ex.free_run_continuation], "learning_rate": 0.0,
                                     "training_learning_rate": 0.0})
-    assert r["J_change"] == 0.0
+    assert r.J_change == 0.0
     # ... and one with learning creates all of J from nothing (was inf).
-    r = ex.free_run_continuation(**{**_CHEAP[ex.free_run_continuation], "training_learning_rate": 0.0})
-    assert np.any(r["J_after"] != 0) and r["J_change"] == 1.0
+    r = ex.free_run_continuation(**{**_CHEAP[ex.free_run_continuation],
+                                    "training_learning_rate": 0.0})
+    assert np.any(r.J_after != 0) and r.J_change == 1.0
 
 
 def test_grid_attractor_correlation_is_nan_for_a_constant_attractor():

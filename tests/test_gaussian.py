@@ -1,16 +1,13 @@
 """Tests of fep_core.gaussian against independent computations (quadrature, Monte Carlo,
 finite differences, mpmath) and of its bad-input handling."""
-import matplotlib
 import mpmath
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 from scipy import integrate, stats
 
-matplotlib.use("Agg")
-
-from fep_core import gaussian as G  # noqa: E402
-from fep_core.widgets import SLIDER_RANGES  # noqa: E402
+from fep_core import explore, gaussian as G
+from fep_core.widgets import SLIDER_RANGES
 
 MODELS = [  # (y, prior_mean, prior_precision, likelihood_precision)
     (2.0, 0.0, 1.0, 4.0),
@@ -32,8 +29,8 @@ def _model(m):
 def test_kl_against_quadrature(mq, vq, mp, vp):
     q, p = stats.norm(mq, np.sqrt(vq)), stats.norm(mp, np.sqrt(vp))
     sd = np.sqrt(vq)
-    ref, _ = integrate.quad(lambda x: q.pdf(x) * (q.logpdf(x) - p.logpdf(x)), mq - 12 * sd, mq + 12 * sd,
-                            epsabs=1e-13, epsrel=1e-12, limit=200)
+    ref, _ = integrate.quad(lambda x: q.pdf(x) * (q.logpdf(x) - p.logpdf(x)),
+                            mq - 12 * sd, mq + 12 * sd, epsabs=1e-13, epsrel=1e-12, limit=200)
     assert_allclose(G.kl(mq, vq, mp, vp), ref, rtol=1e-9, atol=1e-12)
 
 
@@ -67,7 +64,8 @@ def test_kl_properties():
 
 
 @pytest.mark.parametrize("args, name", [((0, -1, 0, 1), "var_q"), ((0, 1, 0, 0), "var_p"),
-                                        ((np.nan, 1, 0, 1), "mean_q"), ((0, 1, np.inf, 1), "mean_p"),
+                                        ((np.nan, 1, 0, 1), "mean_q"),
+                                        ((0, 1, np.inf, 1), "mean_p"),
                                         (("a", 1, 0, 1), "mean_q")])
 def test_kl_bad_input(args, name):
     with pytest.raises((ValueError, TypeError), match=name):
@@ -91,7 +89,8 @@ def test_posterior_and_evidence_against_quadrature(m):
     opts = dict(epsabs=0, epsrel=1e-12, limit=200)
     z, _ = integrate.quad(joint, mean - width, mean + width, **opts)
     m1, _ = integrate.quad(lambda x: x * joint(x), mean - width, mean + width, **opts)
-    m2, _ = integrate.quad(lambda x: (x - m1 / z) ** 2 * joint(x), mean - width, mean + width, **opts)
+    m2, _ = integrate.quad(lambda x: (x - m1 / z) ** 2 * joint(x), mean - width, mean + width,
+                           **opts)
     assert_allclose(G.log_evidence(y, **kw), np.log(z), rtol=1e-9)
     assert_allclose(mean, m1 / z, rtol=1e-9, atol=1e-12)
     assert_allclose(var, m2 / z, rtol=1e-8)
@@ -111,7 +110,8 @@ def test_three_forms_agree_and_bound(m):
     surprise = -G.log_evidence(y, **kw)
     assert np.all(forms[0] > surprise)
     for f in G.FORMS:
-        assert_allclose(G.free_energy(post_mean, post_var, y, form=f, **kw), surprise, rtol=1e-12, atol=1e-12)
+        assert_allclose(G.free_energy(post_mean, post_var, y, form=f, **kw), surprise,
+                        rtol=1e-12, atol=1e-12)
 
 
 def test_free_energy_against_quadrature():
@@ -120,7 +120,8 @@ def test_free_energy_against_quadrature():
     q = stats.norm(mq, np.sqrt(vq))
 
     def integrand(x):
-        log_joint = stats.norm.logpdf(x, -0.5, 1 / np.sqrt(0.8)) + stats.norm.logpdf(y, x, 1 / np.sqrt(3.0))
+        log_joint = (stats.norm.logpdf(x, -0.5, 1 / np.sqrt(0.8))
+                     + stats.norm.logpdf(y, x, 1 / np.sqrt(3.0)))
         return q.pdf(x) * (q.logpdf(x) - log_joint)
 
     ref, _ = integrate.quad(integrand, mq - 15, mq + 15, epsabs=1e-13, epsrel=1e-12, limit=200)
@@ -131,7 +132,8 @@ def test_free_energy_against_quadrature():
 def test_gradient_against_finite_differences(m):
     y, kw = _model(m)
     post_mean, post_var = G.posterior(y, **kw)
-    mu, rho = post_mean + 0.37 / np.sqrt(kw["prior_precision"] + kw["likelihood_precision"]), np.log(np.sqrt(post_var)) + 0.4
+    mu = post_mean + 0.37 / np.sqrt(kw["prior_precision"] + kw["likelihood_precision"])
+    rho = np.log(np.sqrt(post_var)) + 0.4
 
     def f(mu, rho):
         return G.free_energy(mu, np.exp(2 * rho), y, **kw)
@@ -148,7 +150,8 @@ def test_gradient_against_finite_differences(m):
     assert_allclose(g_mu, -pe, rtol=1e-13, atol=1e-13)
     # both gradients vanish at the posterior
     g0 = G.gradient(post_mean, np.log(np.sqrt(post_var)), y, **kw)
-    assert_allclose(g0, [0.0, 0.0], atol=1e-9 * (abs(y) + 1) * (kw["prior_precision"] + kw["likelihood_precision"]))
+    assert_allclose(g0, [0.0, 0.0],
+                    atol=1e-9 * (abs(y) + 1) * (kw["prior_precision"] + kw["likelihood_precision"]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -188,13 +191,15 @@ def test_log_sd_limit():
 
 
 def test_descent_diverges_is_flagged():
-    traj = G.descend(1.0, learning_rate=5.0, n_steps=200, prior_precision=10.0, likelihood_precision=10.0)
+    traj = G.descend(1.0, learning_rate=5.0, n_steps=200, prior_precision=10.0,
+                     likelihood_precision=10.0)
     assert traj.diverged and np.all(np.isfinite(traj.free_energy))
 
 
 @pytest.mark.parametrize("kwargs, name", [
     (dict(learning_rate=0.0), "learning_rate"), (dict(learning_rate=-1.0), "learning_rate"),
-    (dict(prior_precision=-1.0), "prior_precision"), (dict(likelihood_precision=np.nan), "likelihood_precision"),
+    (dict(prior_precision=-1.0), "prior_precision"),
+    (dict(likelihood_precision=np.nan), "likelihood_precision"),
     (dict(n_steps=-1), "n_steps"), (dict(n_steps=2.5), "n_steps"), (dict(mean0=np.inf), "mean0"),
 ])
 def test_descend_bad_input(kwargs, name):
@@ -238,15 +243,18 @@ def test_blog_comparison_errors():
     assert_allclose(t.dx_error + t.sign_error + t.q_error, t.blog - t.optimal, rtol=1e-12)
     # missing dx: KL is 1/dx ~ 99.9 times too large
     assert_allclose(t.kl_ratio, t.kl_no_dx / t.kl_exact, rtol=1e-14)
-    assert_allclose(t.kl_ratio, 1 / dx, rtol=5e-5)   # differs from 1/dx only by the tails beyond +/-5
-    # The Riemann sum with dx is the integral over [-5, 5] plus the endpoint term dx (f(-5) + f(5)) / 2
-    # (up to O(dx^2)); the closed form adds the two tails beyond +/-5.
+    # differs from 1/dx only by the tails beyond +/-5
+    assert_allclose(t.kl_ratio, 1 / dx, rtol=5e-5)
+    # The Riemann sum with dx is the integral over [-5, 5] plus the endpoint term
+    # dx (f(-5) + f(5)) / 2 (up to O(dx^2)); the closed form adds the two tails beyond +/-5.
     for y, k_riemann, k_exact in zip(t.y, t.kl_riemann, t.kl_exact):
         def f(x, y=y):
             return stats.norm.pdf(x) * (stats.norm.logpdf(x) - stats.norm.logpdf(x, y, 0.5))
         inner, _ = integrate.quad(f, -5, 5, epsabs=1e-14, epsrel=1e-13)
-        tails = integrate.quad(f, -np.inf, -5, epsabs=1e-15)[0] + integrate.quad(f, 5, np.inf, epsabs=1e-15)[0]
-        # Euler-Maclaurin: sum f dx = integral + dx (f(a) + f(b))/2 + dx^2 (f'(b) - f'(a))/12 + O(dx^4)
+        tails = (integrate.quad(f, -np.inf, -5, epsabs=1e-15)[0]
+                 + integrate.quad(f, 5, np.inf, epsabs=1e-15)[0])
+        # Euler-Maclaurin:
+        #   sum f dx = integral + dx (f(a) + f(b))/2 + dx^2 (f'(b) - f'(a))/12 + O(dx^4)
         fprime = [(f(x + 1e-4) - f(x - 1e-4)) / 2e-4 for x in (-5, 5)]
         em = inner + dx * (f(-5) + f(5)) / 2 + dx ** 2 * (fprime[1] - fprime[0]) / 12
         assert_allclose(k_riemann, em, rtol=0, atol=1e-11)
@@ -275,19 +283,20 @@ def test_blog_comparison_bad_input():
 def test_explore_returns_figure_and_rejects_bad_slider_values():
     import matplotlib.pyplot as plt
 
-    fig = G.explore()
+    fig = explore.gaussian_primer()
     assert isinstance(fig, plt.Figure) and len(fig.axes) == 2
     assert all(ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)
     plt.close(fig)
-    fig = G.explore(learning_rate=1.5)          # past the limit: still draws, says so
+    fig = explore.gaussian_primer(learning_rate=1.5)          # past the limit: still draws, says so
     assert "past the limit" in fig._suptitle.get_text() or "diverged" in fig._suptitle.get_text()
     plt.close(fig)
     with pytest.raises(ValueError, match="learning_rate"):
-        G.explore(learning_rate=0.0)
+        explore.gaussian_primer(learning_rate=0.0)
 
 
 def test_primer_gaussian_plots():
     import matplotlib.pyplot as plt
+
     from fep_core.plotting import primers
 
     kw = dict(prior_mean=0.0, prior_precision=1.0, likelihood_precision=4.0)
@@ -297,7 +306,8 @@ def test_primer_gaussian_plots():
             primers.plot_descent({0.1: G.descend(2.0, learning_rate=0.1, **kw)}, post[0], 0.4)]
     means = np.linspace(-1, 3, 20)
     fe = np.array([G.free_energy(means, sd ** 2, 2.0, **kw) for sd in (0.3, 0.45)])
-    figs.append(primers.plot_free_energy_landscape(means, (0.3, 0.45), fe, -G.log_evidence(2.0, **kw), post))
+    figs.append(primers.plot_free_energy_landscape(means, (0.3, 0.45), fe,
+                                                   -G.log_evidence(2.0, **kw), post))
     for fig in figs:
         ax = fig.axes[0]
         assert ax.get_xlabel() and ax.get_ylabel()
@@ -348,8 +358,10 @@ def test_blog_numbers_unchanged_on_the_default_grid():
 
 
 @pytest.mark.parametrize("kwargs, name", [
-    (dict(lower=np.nan), "lower"), (dict(upper=np.inf), "upper"), (dict(lower=1.0, upper=1.0), "upper"),
-    (dict(n_grid=1), "n_grid"), (dict(n_grid=10 ** 12), "n_grid"), (dict(lower=-1e200, upper=1e200), "lower")])
+    (dict(lower=np.nan), "lower"), (dict(upper=np.inf), "upper"),
+    (dict(lower=1.0, upper=1.0), "upper"),
+    (dict(n_grid=1), "n_grid"), (dict(n_grid=10 ** 12), "n_grid"),
+    (dict(lower=-1e200, upper=1e200), "lower")])
 def test_blog_grid_bad_input(kwargs, name):
     with pytest.raises(ValueError, match=name):
         G.blog_free_energy(0.0, **kwargs)
@@ -369,7 +381,7 @@ def _explore_ok(kwargs, draw=True):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         try:
-            fig = G.explore(**kwargs)
+            fig = explore.gaussian_primer(**kwargs)
         except (ValueError, TypeError) as exc:
             assert str(exc)
             return False
@@ -391,11 +403,12 @@ def test_explore_at_every_slider_corner(corner):
 def test_explore_at_random_interior_points():
     rng = np.random.default_rng(5)
     for _ in range(30):
-        _explore_ok(dict(likelihood_precision=float(np.exp(rng.uniform(np.log(0.1), np.log(100.0)))),
-                         learning_rate=float(np.exp(rng.uniform(np.log(0.001), np.log(2.0)))),
-                         prior_precision=float(np.exp(rng.uniform(np.log(0.1), np.log(100.0)))),
-                         observation=float(rng.integers(-50, 51) / 10), n_steps=int(rng.integers(5, 201))),
-                    draw=False)
+        _explore_ok(dict(
+            likelihood_precision=float(np.exp(rng.uniform(np.log(0.1), np.log(100.0)))),
+            learning_rate=float(np.exp(rng.uniform(np.log(0.001), np.log(2.0)))),
+            prior_precision=float(np.exp(rng.uniform(np.log(0.1), np.log(100.0)))),
+            observation=float(rng.integers(-50, 51) / 10), n_steps=int(rng.integers(5, 201))),
+            draw=False)
 
 
 def test_blog_comparison_empty_observations():
@@ -440,7 +453,8 @@ _V2 = np.array([0.5, 1.0])
 def test_shapes_that_do_not_broadcast_are_named(func, valid, arg, bad):
     kwargs = dict(valid)
     kwargs[arg] = np.asarray(bad) + (1.0 if arg.startswith("var") else 0.0)
-    if kwargs[arg].shape == np.broadcast_shapes(*(np.shape(v) for k, v in valid.items() if k != arg)):
+    others = (np.shape(v) for k, v in valid.items() if k != arg)
+    if kwargs[arg].shape == np.broadcast_shapes(*others):
         pytest.skip("broadcasts")
     with pytest.raises(ValueError, match=_names(arg)):
         func(**kwargs)
@@ -453,7 +467,8 @@ def test_empty_arrays_that_broadcast_give_empty_results():
     assert d_mean.shape == () and d_log_sd.shape == (0,)
 
 
-@pytest.mark.parametrize("form", [np.full((2, 2, 2), 0.5), np.zeros((0, 3)), ["energy-entropy"], None])
+@pytest.mark.parametrize("form", [np.full((2, 2, 2), 0.5), np.zeros((0, 3)), ["energy-entropy"],
+                                  None])
 def test_free_energy_form_must_be_a_name(form):
     with pytest.raises((ValueError, TypeError), match=_names("form")):
         G.free_energy(0.0, 1.0, 0.0, form=form)
@@ -466,7 +481,8 @@ def test_descend_update_log_sd_must_be_a_bool(value):
     assert G.descend(1.0, n_steps=3, update_log_sd=np.bool_(False)).log_sd.tolist() == [0.0] * 4
 
 
-@pytest.mark.parametrize("kwargs, name", [(dict(log_sd0=-2.2e5), "log_sd0"), (dict(log_sd0=301.0), "log_sd0"),
+@pytest.mark.parametrize("kwargs, name", [(dict(log_sd0=-2.2e5), "log_sd0"),
+                                          (dict(log_sd0=301.0), "log_sd0"),
                                           (dict(mean0=1e101), "mean0")])
 def test_descend_start_outside_the_representable_region(kwargs, name):
     with pytest.raises(ValueError, match=_names(name)):
@@ -493,4 +509,36 @@ def test_free_energy_overflow_is_an_error_not_inf():
 @pytest.mark.parametrize("observation", [np.nan, "abc", [2.0], np.array([2.0, 2.0])])
 def test_explore_names_observation(observation):
     with pytest.raises((ValueError, TypeError), match=_names("observation")):
-        G.explore(observation=observation)
+        explore.gaussian_primer(observation=observation)
+
+
+# ---------------------------------------------------------------------------------------------
+# The normal density (one definition, shared by the blog computation and the primer's figures)
+def test_normal_pdf_against_scipy_and_broadcast():
+    x = np.linspace(-6.0, 6.0, 101)
+    for mean, var in [(0.0, 1.0), (1.5, 0.25), (-2.0, 9.0)]:
+        assert_allclose(G.normal_pdf(x, mean, var), stats.norm.pdf(x, mean, np.sqrt(var)),
+                        rtol=1e-13, atol=1e-300)
+    grid = G.normal_pdf(x[:, None], np.array([0.0, 1.0]), np.array([1.0, 4.0]))
+    assert grid.shape == (101, 2)
+    assert isinstance(G.normal_pdf(0.0, 0.0, 1.0), float)
+    assert G.normal_pdf(1e6, 0.0, 1e-6) == 0.0                   # far tail: underflows to 0
+    # the standard normal exactly as the blog wrote it (sd = 1): the blog numbers are unchanged
+    assert np.array_equal(G.normal_pdf(x, 0.0, 1.0),
+                          np.exp(-(x ** 2) / 2.0) / (np.sqrt(2 * np.pi) * 1.0))
+
+
+@pytest.mark.parametrize("args, name", [((0.0, 0.0, 0.0), "var"), ((0.0, 0.0, -1.0), "var"),
+                                        ((np.nan, 0.0, 1.0), "x"), ((0.0, np.inf, 1.0), "mean"),
+                                        ((np.zeros(3), np.zeros(2), 1.0), "x, mean and var"),
+                                        (("a", 0.0, 1.0), "x")])
+def test_normal_pdf_bad_input(args, name):
+    with pytest.raises((ValueError, TypeError), match=name):
+        G.normal_pdf(*args)
+
+
+def test_forms_are_defined_once():
+    from fep_core import geometry
+
+    assert geometry.FORMS is G.FORMS
+    assert G.FORMS == ("kl-evidence", "complexity-accuracy", "energy-entropy")

@@ -2,17 +2,14 @@
 geometry, the population study and the continuous-Bernoulli relaxation."""
 import itertools
 
-import matplotlib
 import mpmath
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-matplotlib.use("Agg")
-
-from fep_core import geometry as g  # noqa: E402
-from fep_core.widgets import SLIDER_RANGES  # noqa: E402
+from fep_core import explore, geometry as g
+from fep_core.widgets import SLIDER_RANGES
 
 
 def _model(n=4, seed=0, precision=1.0):
@@ -78,7 +75,8 @@ def test_fisher_rao_against_mpmath_and_small_distances():
         q = q / q.sum()
         P, Q = [mpmath.mpf(a) for a in p], [mpmath.mpf(b) for b in q]
         # 50-digit evaluation of the chord form on the exact float inputs
-        chord = mpmath.sqrt(mpmath.fsum((mpmath.sqrt(a) - mpmath.sqrt(b)) ** 2 for a, b in zip(P, Q)))
+        chord = mpmath.sqrt(mpmath.fsum((mpmath.sqrt(a) - mpmath.sqrt(b)) ** 2
+                                        for a, b in zip(P, Q)))
         assert_allclose(g.fisher_rao(p, q), float(4 * mpmath.asin(chord / 2)), rtol=1e-12)
         if delta >= 1e-4:   # the paper's arccos form agrees (float sums differ from 1 by ~1e-16)
             acos = 2 * mpmath.acos(mpmath.fsum(mpmath.sqrt(a * b) for a, b in zip(P, Q))
@@ -128,7 +126,8 @@ def test_schemes_converge_to_posterior(scheme, n, seed):
     post, _ = _bayes(A, D, o)
     # logit descent relaxes at rate ~ eps * min(posterior), hence its larger step
     eps = 1.0 if scheme == "logit_descent" else 0.05
-    path = g.run_scheme(scheme, D, A, D, o, learning_rate=eps, n_steps=20000 if scheme == "logit_descent" else 2000)
+    path = g.run_scheme(scheme, D, A, D, o, learning_rate=eps,
+                        n_steps=20000 if scheme == "logit_descent" else 2000)
     assert_allclose(path.sum(axis=1), 1.0, rtol=1e-13)
     assert_allclose(path[-1], post, rtol=1e-7, atol=1e-10)
 
@@ -163,7 +162,8 @@ def test_neuronal_and_natural_paths_converge_at_rate_eps():
 def test_natural_gradient_clipping_is_counted():
     # a sharp likelihood at the paper's eps = 0.25 pushes a component below zero
     A, D, o = _model(8, 0, precision=4.0)
-    path, n_clipped = g.natural_gradient(D, A, D, o, learning_rate=0.25, n_steps=50, return_clipped=True)
+    path, n_clipped = g.natural_gradient(D, A, D, o, learning_rate=0.25, n_steps=50,
+                                         return_clipped=True)
     assert n_clipped > 0 and np.all(path > 0)
     _, none = g.natural_gradient(D, A, D, o, learning_rate=1e-3, n_steps=5, return_clipped=True)
     assert none == 0
@@ -179,7 +179,8 @@ def test_random_models_valid_and_reproducible():
     assert m1["A"].shape == (50, 6, 4) and m1["D"].shape == (50, 4)
     assert_allclose(m1["A"].sum(axis=1), 1.0, rtol=1e-13)
     assert np.all(m1["A"] > 0) and np.all((0 <= m1["o"]) & (m1["o"] < 6))
-    assert not np.array_equal(g.random_models(50, 4, rng=12)["D"], g.random_models(50, 4, rng=11)["D"])
+    assert not np.array_equal(g.random_models(50, 4, rng=12)["D"],
+                              g.random_models(50, 4, rng=11)["D"])
 
 
 def test_random_model_precision_sharpens_likelihood():
@@ -191,7 +192,8 @@ def test_random_model_precision_sharpens_likelihood():
 
 
 def test_outcome_sampling_matches_predictive():
-    # o is drawn from the model's predictive P(o) = A D: compare frequencies with the mean predictive
+    # o is drawn from the model's predictive P(o) = A D: compare frequencies with the mean
+    # predictive
     many = g.random_models(20000, 2, rng=5)
     pred = np.einsum("mos,ms->mo", many["A"], many["D"])
     assert abs(np.mean(many["o"] == 1) - pred[:, 1].mean()) < 4 * np.sqrt(0.25 / 20000)
@@ -201,7 +203,8 @@ def test_outcome_sampling_matches_predictive():
 
 @pytest.fixture(scope="module")
 def study():
-    return g.population_study(n_models=1000, state_sizes=(2, 3, 5), learning_rate=0.1, max_steps=4000, rng=0)
+    return g.population_study(n_models=1000, state_sizes=(2, 3, 5), learning_rate=0.1,
+                              max_steps=4000, rng=0)
 
 
 def test_population_study_shape_and_sanity(study):
@@ -212,14 +215,16 @@ def test_population_study_shape_and_sanity(study):
     assert_allclose(study.loc[study.n_states == 2, "efficiency"], 1.0, atol=1e-9)
     ai = study[study.scheme == "active_inference"]
     assert ai.converged.all() and ai.steps_to_tol.notna().all()
-    # distance is that of the start (prior D) to the end, which is within KL 1e-10 (d_FR ~ sqrt(8 KL)
-    # ~ 3e-5) of the posterior for both converged schemes
+    # distance is that of the start (prior D) to the end, which is within KL 1e-10
+    # (d_FR ~ sqrt(8 KL) ~ 3e-5) of the posterior for both converged schemes
     assert_allclose(ai.distance.to_numpy(),
-                    study[study.scheme == "natural_gradient"].distance.to_numpy(), rtol=0, atol=6e-5)
+                    study[study.scheme == "natural_gradient"].distance.to_numpy(),
+                    rtol=0, atol=6e-5)
 
 
 def test_population_study_reproducible(study):
-    again = g.population_study(n_models=1000, state_sizes=(2, 3, 5), learning_rate=0.1, max_steps=4000, rng=0)
+    again = g.population_study(n_models=1000, state_sizes=(2, 3, 5), learning_rate=0.1,
+                               max_steps=4000, rng=0)
     pd.testing.assert_frame_equal(study, again)
 
 
@@ -252,35 +257,8 @@ def test_paired_difference_ci(study):
     e = g.paired_difference(study, metric="efficiency", scheme="logit_descent")
     assert e.loc["all", "ci_low"] > 0
     table = g.scheme_summary(study)
-    assert table.loc["logit_descent", "median_steps"] > table.loc["active_inference", "median_steps"]
-
-
-# ---------------------------------------------------------------------------------------------
-# Continuous-Bernoulli node
-def test_cb_relaxation_plain_vs_natural():
-    cb = pytest.importorskip("fep_core.cb")
-    b0, target, eps = 8.0, 0.5, 0.2
-    nat = g.cb_relaxation(b0, target, learning_rate=eps, n_steps=40, scheme="natural")
-    assert_allclose(nat - target, (b0 - target) * (1 - eps) ** np.arange(41), rtol=1e-12)
-    plain = g.cb_relaxation(b0, target, learning_rate=eps, n_steps=40, scheme="plain")
-    # the plain step is the gradient of KL[CB(b) || CB(target)] (checked by finite differences)
-    h = 1e-6
-    fd = (cb.kl(b0 + h, target) - cb.kl(b0 - h, target)) / (2 * h)
-    assert_allclose((b0 - plain[1]) / eps, fd, rtol=1e-6)
-    # saturated start: the plain scheme crawls (Fisher information ~ 1/b^2)
-    assert abs(plain[-1] - target) > 100 * abs(nat[-1] - target)
-    # both approach the target monotonically
-    assert np.all(np.diff(np.abs(plain - target)) < 0)
-
-
-@pytest.mark.parametrize("kwargs, name", [(dict(learning_rate=0), "learning_rate"),
-                                          (dict(scheme="fast"), "scheme"), (dict(b0=np.nan), "b0")])
-def test_cb_relaxation_bad_input(kwargs, name):
-    pytest.importorskip("fep_core.cb")
-    args = dict(b0=1.0, target=0.0)
-    args.update(kwargs)
-    with pytest.raises((ValueError, TypeError), match=name):
-        g.cb_relaxation(**args)
+    assert (table.loc["logit_descent", "median_steps"]
+            > table.loc["active_inference", "median_steps"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,8 +267,8 @@ GOOD = _model(3, 0)
 
 
 @pytest.mark.parametrize("A, D, o, name", [
-    (np.array([[0.5, 0.5, 0.2], [0.5, 0.5, 0.7], [0.0, 0.0, 0.1]]), GOOD[1], 0, "A"),     # zeros
-    (GOOD[0] * 1.1, GOOD[1], 0, "A"),                                                   # columns != 1
+    (np.array([[0.5, 0.5, 0.2], [0.5, 0.5, 0.7], [0.0, 0.0, 0.1]]), GOOD[1], 0, "A"),  # zeros
+    (GOOD[0] * 1.1, GOOD[1], 0, "A"),                                               # columns != 1
     (GOOD[0], np.array([0.5, 0.6, -0.1]), 0, "D"),
     (GOOD[0], np.array([0.5, 0.5]), 0, "D"),
     (GOOD[0], GOOD[1], 3, "o"),
@@ -303,8 +281,9 @@ def test_bad_model_raises(A, D, o, name):
 
 
 @pytest.mark.parametrize("scheme, kwargs, name", list(itertools.product(
-    g.SCHEMES, [dict(learning_rate=0.0), dict(learning_rate=-0.1), dict(learning_rate=np.nan)], ["learning_rate"])) + [
-    ("active_inference", dict(n_steps=-1), "n_steps")])
+    g.SCHEMES,
+    [dict(learning_rate=0.0), dict(learning_rate=-0.1), dict(learning_rate=np.nan)],
+    ["learning_rate"])) + [("active_inference", dict(n_steps=-1), "n_steps")])
 def test_bad_scheme_input(scheme, kwargs, name):
     A, D, o = GOOD
     with pytest.raises((ValueError, TypeError), match=name):
@@ -335,17 +314,20 @@ def test_other_bad_inputs():
 # Callback and figures
 def test_explore_and_plots(study):
     import matplotlib.pyplot as plt
+
     from fep_core.plotting import primers
 
-    fig = g.explore()
+    fig = explore.natural_gradient()
     assert isinstance(fig, plt.Figure) and len(fig.axes) == 2
     plt.close(fig)
-    fig = g.explore(precision=8.0, learning_rate=0.9)     # far past the simplex limit: still draws
+    # far past the simplex limit: still draws
+    fig = explore.natural_gradient(precision=8.0, learning_rate=0.9)
     assert "left the simplex" in fig._suptitle.get_text()
     plt.close(fig)
     with pytest.raises(ValueError, match="precision"):
-        g.explore(precision=0.0)
-    figs = [primers.plot_population(study), primers.plot_paired_difference(g.paired_difference(study)),
+        explore.natural_gradient(precision=0.0)
+    figs = [primers.plot_population(study),
+            primers.plot_paired_difference(g.paired_difference(study)),
             primers.plot_eps_convergence([1e-3, 1e-2], [1e-4, 1e-3], 1.0),
             primers.plot_cb_relaxation({"natural": np.array([2.0, 1.0, 0.5])}, 0.0)]
     for fig in figs:
@@ -385,20 +367,24 @@ def _draws_without_warnings(callback, kwargs, draw=True):
 @pytest.mark.parametrize("corner", list(itertools.product(*EXPLORE_RANGES.values())),
                          ids=lambda c: "-".join(map(str, c)))
 def test_explore_draws_at_every_slider_corner(corner):
-    assert _draws_without_warnings(g.explore, dict(zip(EXPLORE_RANGES, corner))) is not None
+    kwargs = dict(zip(EXPLORE_RANGES, corner))
+    assert _draws_without_warnings(explore.natural_gradient, kwargs) is not None
 
 
 def test_explore_path_that_never_moved_says_so():
     # At learning rate 1 every natural-gradient factor 1 - eps grad F_i = ln A[o, i] <= 0 at the
     # prior: every component is floored and the path stays put (length = distance = 0, was 0/0).
     A, D, o = g.random_model(3, precision=2.0, rng=0)
-    path, n_clipped = g.natural_gradient(D, A, D, o, learning_rate=1.0, n_steps=30, return_clipped=True)
+    path, n_clipped = g.natural_gradient(D, A, D, o, learning_rate=1.0, n_steps=30,
+                                         return_clipped=True)
     assert n_clipped == 30 and g.information_length(path) == 0.0
-    texts = _draws_without_warnings(g.explore, dict(precision=2.0, learning_rate=1.0, n_steps=30, seed=0))
+    texts = _draws_without_warnings(explore.natural_gradient,
+                                    dict(precision=2.0, learning_rate=1.0, n_steps=30, seed=0))
     assert any("0/0" in t and "did not move" in t for t in texts)
     assert not any("nan" in t.lower() or "inf" in t for t in texts)
     # also where rounding moved it by ~1e-16 (seed 1): no meaningless ratio of rounding errors
-    texts = _draws_without_warnings(g.explore, dict(precision=2.0, learning_rate=1.0, n_steps=30, seed=1))
+    texts = _draws_without_warnings(explore.natural_gradient,
+                                    dict(precision=2.0, learning_rate=1.0, n_steps=30, seed=1))
     assert sum("did not move" in t for t in texts) == 1
     # the other two schemes keep their ratios
     assert sum("l/d = " in t and "0/0" not in t for t in texts) == 2
@@ -406,8 +392,8 @@ def test_explore_path_that_never_moved_says_so():
 
 def test_explore_every_seed_at_unit_learning_rate():
     for seed in range(0, 51, 2):
-        assert _draws_without_warnings(g.explore, dict(precision=2.0, learning_rate=1.0, n_steps=30,
-                                                       seed=seed), draw=False) is not None
+        kwargs = dict(precision=2.0, learning_rate=1.0, n_steps=30, seed=seed)
+        assert _draws_without_warnings(explore.natural_gradient, kwargs, draw=False) is not None
 
 
 def test_explore_random_interior_points():
@@ -416,7 +402,7 @@ def test_explore_random_interior_points():
         kw = dict(precision=float(np.exp(rng.uniform(np.log(0.1), np.log(20.0)))),
                   learning_rate=float(np.exp(rng.uniform(np.log(0.001), np.log(1.0)))),
                   n_steps=int(rng.choice(np.arange(5, 301, 5))), seed=int(rng.integers(0, 51)))
-        assert _draws_without_warnings(g.explore, kw, draw=False) is not None
+        assert _draws_without_warnings(explore.natural_gradient, kw, draw=False) is not None
 
 
 def test_max_path_difference_unchanged_and_bounded():
@@ -429,50 +415,14 @@ def test_max_path_difference_unchanged_and_bounded():
         b = g.natural_gradient(D, A, D, o, learning_rate=eps, n_steps=n)
         assert g.max_path_difference(D, A, D, o, learning_rate=eps) == np.max(np.abs(a - b))
     t0 = time.monotonic()
-    for kwargs in (dict(learning_rate=1e-6), dict(learning_rate=1e-300), dict(learning_rate=0.1, horizon=1e300),
+    for kwargs in (dict(learning_rate=1e-6), dict(learning_rate=1e-300),
+                   dict(learning_rate=0.1, horizon=1e300),
                    dict(learning_rate=1e-300, horizon=1e300)):
         with pytest.raises(ValueError, match="learning_rate"):
             g.max_path_difference(D, A, D, o, **kwargs)
     assert time.monotonic() - t0 < 1.0
     with pytest.raises(ValueError, match="horizon"):
         g.max_path_difference(D, A, D, o, learning_rate=0.1, horizon=np.inf)
-
-
-@pytest.mark.parametrize("kwargs, name", [
-    (dict(learning_rate=3), "learning_rate"), (dict(learning_rate=2.0), "learning_rate"),
-    (dict(learning_rate=6.0, scheme="plain"), "learning_rate"), (dict(learning_rate=np.inf), "learning_rate"),
-    (dict(b0=1e308, target=-1e308), "b0"), (dict(target=np.nan), "target"), (dict(n_steps=-1), "n_steps")])
-def test_cb_relaxation_learning_rate_range(kwargs, name):
-    pytest.importorskip("fep_core.cb")
-    args = dict(b0=1.0, target=0.0)
-    args.update(kwargs)
-    with pytest.raises(ValueError, match=name):
-        g.cb_relaxation(**args)
-
-
-def test_cb_relaxation_diverging_rate_was_zero_division():
-    pytest.importorskip("fep_core.cb")
-    # the error doubled every step until the Fisher information 1/b^2 underflowed to 0
-    with pytest.raises(ValueError, match="learning_rate"):
-        g.cb_relaxation(1.0, 0.0, learning_rate=3, n_steps=600)
-
-
-def test_cb_relaxation_saturated_start():
-    pytest.importorskip("fep_core.cb")
-    # L'(b) = 1/b^2 underflows to 0 beyond |b| ~ 1e154: the natural step is still b - eps (b - target)
-    nat = g.cb_relaxation(1e200, 0.5, learning_rate=0.2, n_steps=10)
-    assert_allclose(nat - 0.5, (1e200 - 0.5) * 0.8 ** np.arange(11), rtol=1e-13)
-    plain = g.cb_relaxation(1e200, 0.5, learning_rate=0.2, n_steps=10, scheme="plain")
-    assert np.all(plain == 1e200)          # the plain step is below one ulp of b: it does not move
-    # below the underflow the numbers are the ones of the division (grad / fisher)
-    nat = g.cb_relaxation(1e100, 0.5, learning_rate=0.2, n_steps=10)
-    b, ref = 1e100, [1e100]
-    from fep_core import cb
-    for _ in range(10):
-        f = float(cb.langevin_prime(b))
-        b = b - 0.2 * ((b - 0.5) * f / f)
-        ref.append(b)
-    assert np.array_equal(nat, ref)
 
 
 @pytest.mark.parametrize("sizes", [(), [], np.array([], dtype=int), (0,), (1,), (-3,), (3, 1)])
@@ -490,7 +440,8 @@ def test_population_study_state_sizes_type(sizes):
 @pytest.mark.parametrize("kwargs, name", [
     (dict(learning_rate=1.0), "learning_rate"), (dict(learning_rate=np.nan), "learning_rate"),
     (dict(precision=np.inf), "precision"), (dict(precision=-1.0), "precision"),
-    (dict(concentration=0.0), "concentration"), (dict(max_steps=0), "max_steps"), (dict(n_models=0), "n_models")])
+    (dict(concentration=0.0), "concentration"), (dict(max_steps=0), "max_steps"),
+    (dict(n_models=0), "n_models")])
 def test_population_study_bad_arguments(kwargs, name):
     with pytest.raises(ValueError, match=name):
         g.population_study(**{**dict(n_models=12, state_sizes=(3,)), **kwargs})
@@ -573,8 +524,10 @@ def test_distribution_pairs_that_do_not_match_are_named(func, bad, arg):
 
 def test_distribution_pairs_broadcast_over_leading_axes():
     p = np.array([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]])
-    assert_allclose(g.fisher_rao(p, _Q3), [g.fisher_rao(p[0], _Q3), g.fisher_rao(p[1], _Q3)], rtol=0)
-    assert_allclose(g.chord_length(p, _Q3), [g.chord_length(p[0], _Q3), g.chord_length(p[1], _Q3)], rtol=0)
+    assert_allclose(g.fisher_rao(p, _Q3), [g.fisher_rao(p[0], _Q3), g.fisher_rao(p[1], _Q3)],
+                    rtol=0)
+    assert_allclose(g.chord_length(p, _Q3),
+                    [g.chord_length(p[0], _Q3), g.chord_length(p[1], _Q3)], rtol=0)
     with pytest.raises(ValueError, match=_names("q")):
         g.fisher_rao(np.full((2, 3), 1 / 3), np.full((4, 3), 1 / 3))
     # an empty batch of 3-state vectors: an empty result
@@ -606,15 +559,69 @@ def test_option_arguments_must_be_names(value, study):
         "metric": lambda v: g.paired_difference(study, metric=v),
         "baseline": lambda v: g.paired_difference(study, baseline=v),
         "scheme ": lambda v: g.paired_difference(study, scheme=v),
-        " scheme": lambda v: g.cb_relaxation(0.0, 1.0, scheme=v),
     }
     for name, call in calls.items():
         with pytest.raises((ValueError, TypeError), match=_names(name.strip())):
             call(value)
 
 
+def test_path_geometry_measures_the_paths():
+    A, D, o = _model(3, 5)
+    post = g.posterior(A, D, o)
+    paths = {s: g.run_scheme(s, D, A, D, o, learning_rate=0.25, n_steps=200) for s in g.SCHEMES}
+    paths["short"] = paths["natural_gradient"][:3]                  # still on its way
+    m = g.path_geometry(paths, post)
+    assert m.schemes == (*g.SCHEMES, "short")
+    assert np.array_equal(m.start, D) and np.array_equal(m.posterior, post)
+    assert np.array_equal(m.geodesic, g.geodesic(D, post)) and m.geodesic.shape == (50, 3)
+    assert m.distance == g.fisher_rao(D, post)
+    for k, s in enumerate(m.schemes):
+        assert m.lengths[k] == g.information_length(paths[s])
+        assert m.end_distances[k] == g.fisher_rao(D, paths[s][-1])
+        assert m.efficiencies[k] == m.lengths[k] / m.end_distances[k]
+        assert m.status[k] == "moved"
+        assert m.converged[k] == (g.kl_categorical(paths[s][-1], post) < g.CONVERGED_KL)
+    assert m.converged[0] and m.converged[1] and not m.converged[3]
+    # a geodesic is the shortest path: every efficiency is at least 1
+    assert np.all(m.efficiencies >= 1 - 1e-12)
+    # the geodesic itself has efficiency 1
+    assert_allclose(g.path_geometry({"geodesic": m.geodesic}, post).efficiencies, [1.0], rtol=1e-9)
+
+
+def test_path_geometry_paths_that_did_not_move_or_came_back():
+    A, D, o = _model(3, 5)
+    post = g.posterior(A, D, o)
+    there_and_back = np.array([D, post, D])
+    m = g.path_geometry({"still": np.array([D, D, D]), "back": there_and_back}, post)
+    assert m.status == ("still", "returned")
+    assert m.lengths[0] == 0.0 and m.efficiencies[0] == 1.0      # 0/0: a geodesic of length 0
+    assert m.efficiencies[1] == np.inf and m.lengths[1] > 0
+    assert not m.converged.any()
+
+
+D3 = np.array([0.5, 0.3, 0.2])
+
+
+@pytest.mark.parametrize("paths, posterior, error, name", [
+    ([np.array([D3])], D3, TypeError, "paths"),
+    ({}, D3, ValueError, "paths"),
+    ({1: np.array([D3])}, D3, TypeError, "paths"),
+    ({"a": D3}, D3, ValueError, "paths"),                                     # one point, 1-D
+    ({"a": np.array([[0.5, 0.5]])}, D3, ValueError, "paths"),                 # wrong states
+    ({"a": np.array([[1.0, 0.0, 0.0]])}, D3, ValueError, "paths"),            # a zero
+    ({"a": np.array([[0.5, 0.3, 0.3]])}, D3, ValueError, "paths"),            # sum != 1
+    ({"a": np.array([[np.nan, 0.5, 0.5]])}, D3, ValueError, "paths"),
+    ({"a": np.array([D3]), "b": np.array([[0.2, 0.3, 0.5]])}, D3, ValueError, "paths"),
+    ({"a": np.array([D3])}, np.array([0.5, 0.5, 0.5]), ValueError, "posterior"),
+    ({"a": np.array([D3])}, "abc", TypeError, "posterior"),
+])
+def test_path_geometry_bad_input(paths, posterior, error, name):
+    with pytest.raises(error, match=_names(name)):
+        g.path_geometry(paths, posterior)
+
+
 def test_explore_learning_rate_limited_to_the_slider_range():
     with pytest.raises(ValueError, match=_names("learning_rate")):
-        g.explore(learning_rate=8.0)
+        explore.natural_gradient(learning_rate=8.0)
     with pytest.raises(ValueError, match=_names("learning_rate")):
-        g.explore(precision=1e3, learning_rate=1.9, n_steps=5, seed=427313)
+        explore.natural_gradient(precision=1e3, learning_rate=1.9, n_steps=5, seed=427313)

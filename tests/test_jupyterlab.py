@@ -24,6 +24,9 @@ import pytest
 
 from _browser_support import REPO, chromium_browser, free_port, require_chromium, screenshot_path
 
+# Chromium + a real JupyterLab server and kernel that runs the whole chapter.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 # The chapter whose Interactive section is driven; switch to "book/simulation1.ipynb" when it lands.
 NOTEBOOK = "book/simulation1.ipynb"
 # Slider descriptions (case-insensitive) as built with fep_core.widgets.log_slider.
@@ -52,7 +55,8 @@ def _wait_until_serving(url: str, proc: subprocess.Popen, log_path: Path) -> Non
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            pytest.fail(f"JupyterLab exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
+            pytest.fail(f"JupyterLab exited with {proc.returncode}:\n"
+                        f"{log_path.read_text()[-3000:]}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
@@ -83,7 +87,8 @@ def jupyterlab(tmp_path):
         sys.executable, "-m", "jupyter", "lab", "--no-browser",
         f"--IdentityProvider.token={token}", f"--port={port}", "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.root_dir={REPO}", "--ServerApp.port_retries=0",
-        f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
+        f"--LabApp.user_settings_dir={settings}",
+        f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
         # nothing fetched from other hosts by the server either: no news, updates or PyPI
         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         "--LabApp.extension_manager=readonly",
@@ -225,10 +230,12 @@ def test_sliders_redraw_the_figure(jupyterlab):
 
             panel = _panel(page)
             # JupyterLab renders off-screen cells lazily: wait for the figure to exist, then scroll.
-            panel.locator(".widget-output img").first.wait_for(state="attached", timeout=RUN_ALL_TIMEOUT)
+            figure = panel.locator(".widget-output img").first
+            figure.wait_for(state="attached", timeout=RUN_ALL_TIMEOUT)
             panel.scroll_into_view_if_needed()
-            panel.locator(".widget-output img").first.wait_for(state="visible", timeout=REDRAW_TIMEOUT)
-            errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+            figure.wait_for(state="visible", timeout=REDRAW_TIMEOUT)
+            errors = page.locator(
+                ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
             assert errors.count() == 0, f"stderr/traceback output: {errors.all_inner_texts()}"
 
             _wait_until_settled(page, panel)
@@ -236,9 +243,11 @@ def test_sliders_redraw_the_figure(jupyterlab):
             page.screenshot(path=str(screenshot_path("jupyterlab__page_before")))
 
             after_precision = _move(page, panel, PRECISION_LABEL, "ArrowRight", "precision")
-            assert after_precision != before, "moving the precision slider did not change the figure"
+            assert after_precision != before, \
+                "moving the precision slider did not change the figure"
             after_rate = _move(page, panel, LEARNING_RATE_LABEL, "ArrowLeft", "learning_rate")
-            assert after_rate != after_precision, "moving the learning-rate slider did not change the figure"
+            assert after_rate != after_precision, \
+                "moving the learning-rate slider did not change the figure"
             page.screenshot(path=str(screenshot_path("jupyterlab__page_after")))
             print(f"[screenshot] JupyterLab pages: {screenshot_path('jupyterlab__page_before')}, "
                   f"{screenshot_path('jupyterlab__page_after')}")

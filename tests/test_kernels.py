@@ -22,9 +22,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from fep_core import _kernels as K
-from fep_core import _numerics as nx
-from fep_core import _rng
+from fep_core import _kernels as K, _numerics as nx, _rng
 from fep_core.network import AttractorBatch
 
 pytestmark = pytest.mark.filterwarnings("error")

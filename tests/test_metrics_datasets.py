@@ -6,7 +6,6 @@ from numpy.testing import assert_allclose
 from fep_core import datasets, metrics
 from fep_core.network import AttractorNetwork
 
-
 # --- datasets -----------------------------------------------------------------------------------
 
 def test_bars_match_the_paper():
@@ -15,7 +14,9 @@ def test_bars_match_the_paper():
     assert_allclose(p.mean(axis=1), 0, atol=1e-15)
     assert_allclose(p.std(axis=1), 1, rtol=1e-14)
     # Independent construction: raw images, then the correlation is invariant to z-scoring.
-    v = np.zeros((5, 5)); v[:, 2] = 1; v[2, 2] = 4
+    v = np.zeros((5, 5))
+    v[:, 2] = 1
+    v[2, 2] = 4
     assert_allclose(np.corrcoef(v.ravel(), v.T.ravel())[0, 1], np.corrcoef(p)[0, 1], rtol=1e-14)
     assert_allclose(np.corrcoef(p)[0, 1], 0.77, atol=0.005)        # paper: corr 0.77
     c = datasets.cross().reshape(5, 5)
@@ -67,17 +68,19 @@ def test_digits_accepts_every_split(n_train):
 
 
 @pytest.mark.parametrize("func", [datasets.bars, datasets.cross])
-@pytest.mark.parametrize("size, error", [(4, ValueError), (2, ValueError), (1, ValueError), (0, ValueError),
-                                         (-3, ValueError), (2.5, TypeError), (5.0, TypeError),
-                                         ("5", TypeError), (True, TypeError), (None, TypeError)])
+@pytest.mark.parametrize("size, error", [(4, ValueError), (2, ValueError), (1, ValueError),
+                                         (0, ValueError), (-3, ValueError), (2.5, TypeError),
+                                         (5.0, TypeError), ("5", TypeError), (True, TypeError),
+                                         (None, TypeError)])
 def test_bar_images_reject_bad_size(func, size, error):
     with pytest.raises(error, match=r"^size must be an odd integer >= 3"):
         func(size=size)
 
 
 @pytest.mark.parametrize("func", [datasets.bars, datasets.cross])
-@pytest.mark.parametrize("centre, error", [(np.nan, ValueError), (np.inf, ValueError), (-np.inf, ValueError),
-                                           ("4", TypeError), (None, TypeError), ([4.0], TypeError)])
+@pytest.mark.parametrize("centre, error", [(np.nan, ValueError), (np.inf, ValueError),
+                                           (-np.inf, ValueError), ("4", TypeError),
+                                           (None, TypeError), ([4.0], TypeError)])
 def test_bar_images_reject_bad_centre(func, centre, error):
     with pytest.raises(error, match=r"^centre must be"):
         func(centre=centre)
@@ -88,9 +91,14 @@ def test_bar_images_at_other_sizes():
         n = int(size)
         b, c = datasets.bars(size=size, centre=2.0), datasets.cross(size=size, centre=-1.0)
         assert b.shape == (2, n * n) and c.shape == (n * n,)
-        v = np.zeros((n, n)); v[:, n // 2] = 1; v[n // 2, n // 2] = 2.0
+        v = np.zeros((n, n))
+        v[:, n // 2] = 1
+        v[n // 2, n // 2] = 2.0
         assert_allclose(b[0], (v.ravel() - v.mean()) / v.std(), rtol=1e-13)
-        x = np.zeros((n, n)); x[:, n // 2] = 1; x[n // 2, :] = 1; x[n // 2, n // 2] = -1.0
+        x = np.zeros((n, n))
+        x[:, n // 2] = 1
+        x[n // 2, :] = 1
+        x[n // 2, n // 2] = -1.0
         assert_allclose(c, (x.ravel() - x.mean()) / x.std(), rtol=1e-13)
 
 
@@ -99,7 +107,8 @@ def test_bar_images_at_other_sizes():
 def test_correlation_matches_numpy_and_handles_constants():
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal((2, 7, 30))
-    assert_allclose(metrics.correlation(a, b), [np.corrcoef(x, y)[0, 1] for x, y in zip(a, b)], rtol=1e-13)
+    assert_allclose(metrics.correlation(a, b), [np.corrcoef(x, y)[0, 1] for x, y in zip(a, b)],
+                    rtol=1e-13)
     assert metrics.correlation(np.ones(5), np.arange(5.0)) == 0.0
 
 
@@ -255,12 +264,14 @@ def test_decimals_is_checked(decimals, error):
 
 def test_unique_states_of_no_rows_is_empty():
     assert metrics.unique_states(np.zeros((0, 3))).shape == (0, 3)
-    assert_allclose(metrics.unique_states(np.array([[0.123, 1.0]]), decimals=np.int64(1)), [[0.1, 1.0]])
+    assert_allclose(metrics.unique_states(np.array([[0.123, 1.0]]), decimals=np.int64(1)),
+                    [[0.1, 1.0]])
 
 
 @pytest.mark.parametrize("network", [None, 3.0, "net", np.eye(3), object()])
 def test_find_attractors_needs_a_network(network):
-    with pytest.raises(TypeError, match=r"^network must be an AttractorNetwork or an AttractorBatch"):
+    with pytest.raises(TypeError,
+                       match=r"^network must be an AttractorNetwork or an AttractorBatch"):
         metrics.find_attractors(network, np.eye(3))
 
 
@@ -303,7 +314,8 @@ def test_sequence_string_checks_indices_and_labels():
     for bad in (None, 3, 2.5):
         with pytest.raises(TypeError, match=r"^labels must be a string"):
             metrics.sequence_string([0, 1], bad)
-    with pytest.raises(ValueError, match=r"^indices refers to reference 999, but labels has only 2"):
+    with pytest.raises(ValueError,
+                       match=r"^indices refers to reference 999, but labels has only 2"):
         metrics.sequence_string(np.array([0, 999]), "ab")
     with pytest.raises(ValueError, match=r"\blabels has only 0 entries"):
         metrics.sequence_string([0], "")

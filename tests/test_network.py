@@ -1,10 +1,11 @@
 """Tests of fep_core.network, the attractor network of Spisak & Friston (2025).
 
 The compiled engine (``fep_core._kernels``: numba, J stored transposed, the learning update fused
-with the next field computation) is checked against a deliberately plain reference written below:
-one Python loop per node and per coupling, following section 2 of the spec literally. Both are
-driven with the same uniforms (and, for the sequential schedule, the same node order), so every
-state and every coupling must agree to rounding over hundreds of steps.
+with the next field computation) is checked against the deliberately plain NumPy reference
+:mod:`fep_core.reference`, which follows section 2 of the spec literally (and is itself checked
+against hand computations and quadrature in ``test_reference.py``). Both are driven with the same
+uniforms (and, for the sequential schedule, the same node order), so every state and every
+coupling must agree to rounding over hundreds of steps.
 
 Further checks, each against an independent computation:
 
@@ -28,107 +29,40 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from fep_core import cb
-from fep_core import network
-from fep_core.network import (AttractorBatch, AttractorNetwork, antisymmetric_part, asymmetry,
-                              macro_vfe, symmetric_part)
+from fep_core import cb, network, reference
+from fep_core.network import (
+    AttractorBatch,
+    AttractorNetwork,
+    antisymmetric_part,
+    asymmetry,
+    macro_vfe,
+    symmetric_part,
+)
+
+from _helpers import (
+    BATCH_ALPHA,
+    BATCH_EVIDENCE,
+    BATCH_IT,
+    BATCH_SEEDS,
+    patterns_for,
+    random_coupling,
+)
 
 pytestmark = pytest.mark.filterwarnings("error")
 
 N = 12                   # nodes in the reference comparisons
 STEPS = 300              # steps in the reference comparisons
-# Engine vs reference. The two sum h_i over j in the same order, but the learning update is
-# rounded differently (the engine adds alpha (x_i - L(h_i)) x_j, the reference
-# alpha (x_i x_j - L(h_i) x_j), as the spec writes it), so they differ by an ulp per step. In the
-# regime below (|J_ij| ~ 0.3) the dynamics do not amplify that: measured differences <= 1e-14.
+# Engine vs reference. The two sum h_i = sum_j J_ij x_j in different orders (the engine in index
+# order, the reference with BLAS) and take exp/log from different implementations, so they differ
+# by an ulp or so per step. In the regime below (|J_ij| ~ 0.3) the dynamics do not amplify that:
+# measured differences <= 1e-14.
 # (In a chaotic regime, e.g. J_ij ~ N(0, 3) at iT = 1, a 1-ulp difference grows to ~1e-9 within
 # 300 steps; that is a property of the map, not of either implementation, so it is not tested.)
 ATOL = 1e-12
 
 
 # ---------------------------------------------------------------------------------------------
-# Plain reference implementation (section 2 of the spec, one scalar at a time)
-
-
-def reference_field(J, x, i):
-    """h_i = sum_j J_ij x_j, summed over j in index order (J_ii = 0)."""
-    h = 0.0
-    for j in range(len(x)):
-        h += J[i, j] * x[j]
-    return h
-
-
-def reference_learn(J, x_new, h, alpha):
-    """J_ij += alpha (x_new_i x_new_j - L(h_i) x_new_j) for i != j (in place)."""
-    n = len(x_new)
-    prediction = cb.langevin(h)                # L(h_i): no bias, no precision
-    for i in range(n):
-        for j in range(n):
-            if i != j:
-                J[i, j] += alpha * (x_new[i] * x_new[j] - prediction[i] * x_new[j])
-
-
-def reference_step(J, x, bias, iT, alpha, u=None, order=None):
-    """One step of the reference code. Returns (x_new, J_new, h); inputs are not modified.
-
-    ``u`` (n,) uniforms for the stochastic update (None: deterministic, the CB mean);
-    ``order`` (n,) a permutation: the sequential (random-scan Gibbs) schedule, None: synchronous.
-    """
-    n = len(x)
-    J = np.array(J, dtype=float)
-    h = np.zeros(n)
-    if order is None:                          # synchronous: every node sees the old state
-        for i in range(n):
-            h[i] = reference_field(J, x, i)
-        x_new = np.zeros(n)
-        for i in range(n):
-            theta = iT * (bias[i] + h[i])
-            x_new[i] = cb.langevin(theta) if u is None else cb.ppf(u[i], theta)
-    else:                                      # sequential: one node at a time, current states
-        x_new = np.array(x, dtype=float)
-        for i in order:
-            h[i] = reference_field(J, x_new, i)
-            theta = iT * (bias[i] + h[i])
-            x_new[i] = cb.langevin(theta) if u is None else cb.ppf(u[i], theta)
-    if alpha > 0:
-        reference_learn(J, x_new, h, alpha)
-    return x_new, J, h
-
-
-def reference_macro_vfe(J, m, bias):
-    """(vfe, complexity, accuracy) of the spec's macro free energy, in NumPy."""
-    bq = bias + J @ m
-    complexity = np.sum(cb.kl(bq, bias))
-    lq = cb.langevin(bq)
-    accuracy = bias @ lq + lq @ J @ lq
-    return complexity - accuracy, complexity, accuracy
-
-
-def reference_run(J, x, biases, iT, alpha, uniforms=None, orders=None, trace=False):
-    """Steps with bias ``biases[t]`` at step t. Returns states (T, n), final J, and, if
-    ``trace``, per step the macro VFE parts (T, 3) and ||dJ||_F (T,)."""
-    states, vfe, dj = [], [], []
-    for t in range(len(biases)):
-        J_old = J
-        x, J, _ = reference_step(J, x, biases[t], iT, alpha,
-                                 None if uniforms is None else uniforms[t],
-                                 None if orders is None else orders[t])
-        states.append(x)
-        if trace:
-            vfe.append(reference_macro_vfe(J, x, biases[t]))
-            dj.append(np.linalg.norm(J - J_old))
-    return np.array(states), J, np.array(vfe), np.array(dj)
-
-
-# ---------------------------------------------------------------------------------------------
 # Fixtures
-
-
-def random_coupling(n, scale, seed):
-    """Asymmetric Gaussian J with zero diagonal."""
-    J = np.random.default_rng(seed).normal(0.0, scale, (n, n))
-    np.fill_diagonal(J, 0.0)
-    return J
 
 
 def uniforms_for(steps, n, seed):
@@ -140,12 +74,6 @@ def uniforms_for(steps, n, seed):
 def orders_for(steps, n, seed):
     g = np.random.default_rng(seed)
     return np.array([g.permutation(n) for _ in range(steps)])
-
-
-def patterns_for(P, n, seed):
-    """Z-scored random patterns, as the reference code's inputs."""
-    p = np.random.default_rng(seed).normal(size=(P, n))
-    return (p - p.mean(1, keepdims=True)) / p.std(1, keepdims=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -161,13 +89,15 @@ def test_run_matches_reference(iT, schedule, stochastic):
     bias = np.random.default_rng(3).normal(0.0, 1.0, N)
     alpha = 0.02
     U = uniforms_for(STEPS, N, seed=4) if stochastic else None
-    O = orders_for(STEPS, N, seed=5) if schedule == "sequential" else None
+    orders = orders_for(STEPS, N, seed=5) if schedule == "sequential" else None
 
     net = AttractorNetwork(N, rng=0, coupling=J0)
     net.state = x0
     states = net.run(bias, STEPS, inverse_temperature=iT, learning_rate=alpha,
-                     stochastic=stochastic, schedule=schedule, uniforms=U, node_order=O)
-    ref_states, ref_J, _, _ = reference_run(J0, x0, [bias] * STEPS, iT, alpha, U, O)
+                     stochastic=stochastic, schedule=schedule, uniforms=U, node_order=orders)
+    ref = reference.run(J0, x0, bias, STEPS, inverse_temperature=iT, learning_rate=alpha,
+                        stochastic=stochastic, schedule=schedule, uniforms=U, node_order=orders)
+    ref_states, ref_J = ref.states, ref.coupling
 
     assert states.shape == (STEPS, N)
     assert_allclose(states, ref_states, atol=ATOL, rtol=0)
@@ -185,12 +115,12 @@ def test_sequential_differs_from_synchronous():
     """The schedule matters (so the two reference branches above are really different)."""
     J0 = random_coupling(N, 0.3, seed=1)
     U = uniforms_for(20, N, seed=4)
-    O = orders_for(20, N, seed=5)
+    orders = orders_for(20, N, seed=5)
     runs = []
     for schedule in ["synchronous", "sequential"]:
         net = AttractorNetwork(N, rng=0, coupling=J0)
         runs.append(net.run(np.ones(N), 20, learning_rate=0.0, schedule=schedule, uniforms=U,
-                            node_order=O if schedule == "sequential" else None))
+                            node_order=orders if schedule == "sequential" else None))
     assert np.max(np.abs(runs[0] - runs[1])) > 1e-3
 
 
@@ -221,9 +151,10 @@ def test_train_matches_reference(order, iT):
     else:
         assert set(idx) == set(range(P)) and not np.array_equal(idx, np.arange(epochs) % P)
 
-    biases = [evidence * pats[k] for k in idx for _ in range(spe)]
-    states, J, ref_trace, ref_dj = reference_run(np.zeros((N, N)), np.zeros(N), biases, iT, alpha,
-                                                 U, trace=True)
+    biases = np.array([evidence * pats[k] for k in idx for _ in range(spe)])
+    ref = reference.run(np.zeros((N, N)), np.zeros(N), biases, epochs * spe, inverse_temperature=iT,
+                        learning_rate=alpha, uniforms=U, record=True)
+    states, J, ref_trace, ref_dj = ref.states, ref.coupling, ref.trace[:, :3], ref.trace[:, 3]
     assert_allclose(net.J, J, atol=ATOL, rtol=0)
     assert_allclose(net.state, states[-1], atol=ATOL, rtol=0)
     assert np.max(np.abs(J)) > 0.05
@@ -513,10 +444,7 @@ def test_two_cycle_never_converges():
 # 5. Batches, seeds and chunking
 
 
-SEEDS = [3, 14, 159]
-B_IT = np.array([0.05, 1.0, 7.0])
-B_ALPHA = np.array([0.0, 0.01, 0.03])
-B_EVIDENCE = np.array([0.5, 2.0, 5.0])
+SEEDS, B_IT, B_ALPHA, B_EVIDENCE = BATCH_SEEDS, BATCH_IT, BATCH_ALPHA, BATCH_EVIDENCE
 
 
 @pytest.mark.parametrize("schedule", ["synchronous", "sequential"])
@@ -906,16 +834,22 @@ BAD = {
     "coupling shape setter": (ValueError, "coupling", lambda: setattr(_net(), "J", np.zeros(4))),
     "coupling batch shape": (ValueError, "coupling",
                              lambda: AttractorBatch(2, 4, coupling=np.zeros((3, 4, 4)))),
-    "uniforms shape": (ValueError, "uniforms", lambda: _net().run(B4, 3, uniforms=np.full((2, 4), .5))),
-    "uniforms width": (ValueError, "uniforms", lambda: _net().run(B4, 3, uniforms=np.full((3, 5), .5))),
-    "train uniforms shape": (ValueError, "uniforms", lambda: _train(_net(), uniforms=np.full((3, 4), .5))),
+    "uniforms shape": (ValueError, "uniforms",
+                       lambda: _net().run(B4, 3, uniforms=np.full((2, 4), .5))),
+    "uniforms width": (ValueError, "uniforms",
+                       lambda: _net().run(B4, 3, uniforms=np.full((3, 5), .5))),
+    "train uniforms shape": (ValueError, "uniforms",
+                             lambda: _train(_net(), uniforms=np.full((3, 4), .5))),
     "start shape": (ValueError, "start", lambda: _net().relax(np.zeros(5))),
-    "start batch shape": (ValueError, "start", lambda: AttractorBatch(2, 4).relax(np.zeros((3, 1, 4)))),
+    "start batch shape": (ValueError, "start",
+                          lambda: AttractorBatch(2, 4).relax(np.zeros((3, 1, 4)))),
     "node_order shape": (ValueError, "node_order",
                          lambda: _net().run(B4, 3, schedule="sequential", node_order=ORD[:2])),
     "state shape": (ValueError, "state", lambda: setattr(_net(), "state", np.zeros(5))),
-    "macro_vfe state": (ValueError, "state", lambda: macro_vfe(np.zeros((3, 3)), np.zeros(4), np.zeros(3))),
-    "macro_vfe bias": (ValueError, "bias", lambda: macro_vfe(np.zeros((3, 3)), np.zeros(3), np.zeros(4))),
+    "macro_vfe state": (ValueError, "state",
+                        lambda: macro_vfe(np.zeros((3, 3)), np.zeros(4), np.zeros(3))),
+    "macro_vfe bias": (ValueError, "bias",
+                       lambda: macro_vfe(np.zeros((3, 3)), np.zeros(3), np.zeros(4))),
     "macro_vfe J": (ValueError, "J", lambda: macro_vfe(np.zeros(3), np.zeros(3), np.zeros(3))),
     # non-finite values
     "patterns nan": (ValueError, "patterns", lambda: _train(_net(), np.vstack([B4, NAN]))),
@@ -939,12 +873,16 @@ BAD = {
     "coupling diagonal setter": (ValueError, "coupling",
                                  lambda: setattr(_net(), "J", np.full((4, 4), 0.2))),
     # learning rate and precision
-    "learning_rate negative run": (ValueError, "learning_rate", lambda: _net().run(B4, 2, learning_rate=-0.1)),
-    "learning_rate negative train": (ValueError, "learning_rate", lambda: _train(_net(), learning_rate=-1e-9)),
+    "learning_rate negative run": (ValueError, "learning_rate",
+                                   lambda: _net().run(B4, 2, learning_rate=-0.1)),
+    "learning_rate negative train": (ValueError, "learning_rate",
+                                     lambda: _train(_net(), learning_rate=-1e-9)),
     "learning_rate batch negative": (ValueError, "learning_rate",
-                                     lambda: AttractorBatch(2, 4).run(B4, 2, learning_rate=np.array([0.1, -0.1]))),
+                                     lambda: AttractorBatch(2, 4).run(
+                                         B4, 2, learning_rate=np.array([0.1, -0.1]))),
     "learning_rate batch shape": (ValueError, "learning_rate",
-                                  lambda: AttractorBatch(2, 4).run(B4, 2, learning_rate=np.zeros(3))),
+                                  lambda: AttractorBatch(2, 4).run(B4, 2,
+                                                                   learning_rate=np.zeros(3))),
     "learning_rate array for one network": (TypeError, "learning_rate",
                                             lambda: _net().run(B4, 2, learning_rate=np.zeros(1))),
     "inverse_temperature zero run": (ValueError, "inverse_temperature",
@@ -958,32 +896,41 @@ BAD = {
     "inverse_temperature zero relax": (ValueError, "inverse_temperature",
                                        lambda: _net().relax(B4 * 0, inverse_temperature=0)),
     "inverse_temperature negative batch": (ValueError, "inverse_temperature",
-                                           lambda: AttractorBatch(2, 4).run(B4, 2, inverse_temperature=np.array([1.0, -1.0]))),
+                                           lambda: AttractorBatch(2, 4).run(
+                                               B4, 2, inverse_temperature=np.array([1.0, -1.0]))),
     "inverse_temperature string": (TypeError, "inverse_temperature",
                                    lambda: _net().run(B4, 2, inverse_temperature="hot")),
     "evidence zero": (ValueError, "evidence", lambda: _train(_net(), evidence=0.0)),
     "evidence negative batch": (ValueError, "evidence",
-                                lambda: _train(AttractorBatch(2, 4), evidence=np.array([1.0, -2.0]))),
+                                lambda: _train(AttractorBatch(2, 4),
+                                               evidence=np.array([1.0, -2.0]))),
     # counts
     "steps zero": (ValueError, "steps", lambda: _net().run(B4, 0)),
     "steps negative": (ValueError, "steps", lambda: _net().run(B4, -3)),
     "steps float": (TypeError, "steps", lambda: _net().run(B4, 2.5)),
     "epochs zero": (ValueError, "epochs", lambda: _train(_net(), epochs=0)),
     "epochs float": (TypeError, "epochs", lambda: _train(_net(), epochs=2.0)),
-    "steps_per_epoch zero": (ValueError, "steps_per_epoch", lambda: _train(_net(), steps_per_epoch=0)),
+    "steps_per_epoch zero": (ValueError, "steps_per_epoch",
+                             lambda: _train(_net(), steps_per_epoch=0)),
     "max_steps zero": (ValueError, "max_steps", lambda: _net().relax(B4 * 0, max_steps=0)),
     "tol zero": (ValueError, "tol", lambda: _net().relax(B4 * 0, tol=0.0)),
     "n_nodes zero": (ValueError, "n_nodes", lambda: AttractorNetwork(0)),
     "n_networks zero": (ValueError, "n_networks", lambda: AttractorBatch(0, 3)),
     "n_nodes float": (TypeError, "n_nodes", lambda: AttractorNetwork(3.0)),
     # uniforms outside (0, 1)
-    "uniforms 0": (ValueError, "uniforms", lambda: _net().run(B4, 1, uniforms=np.array([[0.5, 0.0, 0.5, 0.5]]))),
-    "uniforms 1": (ValueError, "uniforms", lambda: _net().run(B4, 1, uniforms=np.array([[0.5, 1.0, 0.5, 0.5]]))),
-    "uniforms negative": (ValueError, "uniforms", lambda: _net().run(B4, 1, uniforms=np.full((1, 4), -0.2))),
-    "uniforms above 1": (ValueError, "uniforms", lambda: _net().run(B4, 1, uniforms=np.full((1, 4), 1.2))),
-    "uniforms 0 in train": (ValueError, "uniforms", lambda: _train(_net(), uniforms=np.zeros((4, 4)))),
+    "uniforms 0": (ValueError, "uniforms",
+                   lambda: _net().run(B4, 1, uniforms=np.array([[0.5, 0.0, 0.5, 0.5]]))),
+    "uniforms 1": (ValueError, "uniforms",
+                   lambda: _net().run(B4, 1, uniforms=np.array([[0.5, 1.0, 0.5, 0.5]]))),
+    "uniforms negative": (ValueError, "uniforms",
+                          lambda: _net().run(B4, 1, uniforms=np.full((1, 4), -0.2))),
+    "uniforms above 1": (ValueError, "uniforms",
+                         lambda: _net().run(B4, 1, uniforms=np.full((1, 4), 1.2))),
+    "uniforms 0 in train": (ValueError, "uniforms",
+                            lambda: _train(_net(), uniforms=np.zeros((4, 4)))),
     "uniforms when deterministic": (ValueError, "uniforms",
-                                    lambda: _net().run(B4, 1, stochastic=False, uniforms=np.full((1, 4), .5))),
+                                    lambda: _net().run(B4, 1, stochastic=False,
+                                                       uniforms=np.full((1, 4), .5))),
     # choices
     "schedule": (ValueError, "schedule", lambda: _net().run(B4, 2, schedule="gibbs")),
     "schedule train": (ValueError, "schedule", lambda: _train(_net(), schedule="async")),
@@ -992,13 +939,16 @@ BAD = {
     # node order
     "node_order repeated": (ValueError, "node_order",
                             lambda: _net().run(B4, 3, schedule="sequential",
-                                               node_order=np.array([[0, 1, 2, 3], [0, 0, 2, 3], [3, 2, 1, 0]]))),
+                                               node_order=np.array([[0, 1, 2, 3], [0, 0, 2, 3],
+                                                                    [3, 2, 1, 0]]))),
     "node_order out of range": (ValueError, "node_order",
-                                lambda: _net().run(B4, 3, schedule="sequential", node_order=ORD + 1)),
+                                lambda: _net().run(B4, 3, schedule="sequential",
+                                                   node_order=ORD + 1)),
     "node_order negative": (ValueError, "node_order",
                             lambda: _net().run(B4, 3, schedule="sequential", node_order=ORD - 1)),
     "node_order float": (ValueError, "node_order",
-                         lambda: _net().run(B4, 3, schedule="sequential", node_order=ORD.astype(float))),
+                         lambda: _net().run(B4, 3, schedule="sequential",
+                                            node_order=ORD.astype(float))),
     # rng
     "rng string": (TypeError, "rng", lambda: AttractorNetwork(4, rng="seed")),
     "rng float": (TypeError, "rng", lambda: AttractorNetwork(4, rng=1.5)),
@@ -1007,12 +957,15 @@ BAD = {
     "rng array": (TypeError, "rng", lambda: AttractorBatch(2, 4, rng=np.array([1, 2]))),
     "rng wrong count": (ValueError, "rng", lambda: AttractorBatch(2, 4, rng=[1, 2, 3])),
     "rng bad entry": (TypeError, "rng", lambda: AttractorBatch(2, 4, rng=[1, "x"])),
-    "rng legacy RandomState": (TypeError, "rng", lambda: AttractorNetwork(4, rng=np.random.RandomState(0))),
+    "rng legacy RandomState": (TypeError, "rng",
+                               lambda: AttractorNetwork(4, rng=np.random.RandomState(0))),
     # simulate
     "segment_index float": (TypeError, "segment_index",
-                            lambda: AttractorBatch(1, 4).simulate(np.ones((2, 4)), np.array([0.0, 1.0]))),
+                            lambda: AttractorBatch(1, 4).simulate(np.ones((2, 4)),
+                                                                  np.array([0.0, 1.0]))),
     "segment_index out of range": (ValueError, "segment_index",
-                                   lambda: AttractorBatch(1, 4).simulate(np.ones((2, 4)), np.array([0, 2]))),
+                                   lambda: AttractorBatch(1, 4).simulate(np.ones((2, 4)),
+                                                                         np.array([0, 2]))),
     "scale negative": (ValueError, "scale",
                        lambda: AttractorBatch(1, 4).simulate(np.ones((2, 4)), [0], scale=-1.0)),
     "record not a bool in train": (TypeError, "record", lambda: _train(_net(), record="trace")),
@@ -1182,7 +1135,8 @@ def test_numpy_bools_and_strings_are_valid_options():
 
 
 @pytest.mark.parametrize("arg, call", [
-    ("node_order", lambda: _net().run(B4, 3, schedule="sequential", node_order=[[0, 1, 2, 3], [0, 1]])),
+    ("node_order", lambda: _net().run(B4, 3, schedule="sequential",
+                                      node_order=[[0, 1, 2, 3], [0, 1]])),
     ("node_order", lambda: AttractorBatch(1, 4).run(B4, 2, schedule="sequential",
                                                     node_order=[[[0, 1, 2, 3], [0, 1]]])),
     ("segment_index", lambda: AttractorBatch(1, 4).simulate(np.ones((2, 4)), [[0, 1], [0]])),

@@ -150,6 +150,7 @@ def _run_nbval(project: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=180)
 
 
+@pytest.mark.slow        # a pytest+nbval run in a subprocess that waits out a cell timeout
 @pytest.mark.parametrize("ignore_interrupt", [False, True], ids=["slow-cell", "hung-kernel"])
 def test_nbval_reexecutes_a_notebook_after_a_timeout(tmp_path, ignore_interrupt):
     marker = tmp_path / "first-run"
@@ -162,6 +163,7 @@ def test_nbval_reexecutes_a_notebook_after_a_timeout(tmp_path, ignore_interrupt)
     assert marker.exists()
 
 
+@pytest.mark.slow        # as above, waiting out two cell timeouts
 def test_nbval_fails_on_a_second_timeout(tmp_path):
     nb = _notebook(tmp_path / "m", sleep_s=60, every_time=True)
     run = _run_nbval(_nbval_project(tmp_path, nb, timeout=3))

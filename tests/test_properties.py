@@ -1,12 +1,15 @@
 """Property-based standing guard over fep_core's public API (Hypothesis).
 
 Every public function and method of the modules cb, network, metrics, datasets, experiments,
-gaussian, geometry, theory, cache and widgets (plotting, bench and report are out of scope) has an
-entry in :data:`CASES`: the callable, valid keyword arguments (tiny sizes, chosen from the
+gaussian, geometry, theory, cache, widgets, explore, paper, analysis, streams and reference
+(plotting, bench and report are out of scope; the callbacks that run a simulation are in
+:data:`NOT_CASES`) has an entry in
+:data:`CASES`: the callable, valid keyword arguments (tiny sizes, chosen from the
 docstrings) and, derived from each valid value, strategies of *bad* values for that argument.
 One argument at a time is replaced by a bad value (NaN, +-inf, strings, None, ragged nested lists,
 3-D arrays, empty arrays and sequences, zero and negative sizes, non-integers, valid arrays with a
-NaN/inf entry or a wrong shape, ...) and the call must
+NaN/inf entry or a wrong shape, ...; for a DataFrame argument also malformed frames: emptied, a
+required column dropped) and the call must
 
 * raise ``ValueError`` or ``TypeError`` whose message names the argument (the parameter name, as
   a word, appears in ``str(exc)``), or
@@ -60,12 +63,27 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
-from fep_core import (_kernels, cache, cb, datasets, experiments, gaussian, geometry, metrics,
-                      network, theory, widgets)
+from fep_core import (
+    _kernels,
+    analysis,
+    cache,
+    cb,
+    datasets,
+    experiments,
+    explore,
+    gaussian,
+    geometry,
+    metrics,
+    network,
+    paper,
+    reference,
+    streams,
+    theory,
+    widgets,
+)
 
 NAN, INF = float("nan"), float("inf")
 
@@ -161,6 +179,63 @@ FREE_TINY = dict(inverse_temperature=0.3, learning_rate=0.001, free_steps=3, epo
                  trials=2, training_evidence=11.0, training_inverse_temperature=0.3,
                  training_learning_rate=0.001)
 
+# Two digit networks (64 nodes): training (train_digit_networks) and scoring (evaluate_...).
+DIGIT_CELLS = dict(evidences=np.array([11.0, 6.0]), inverse_temperatures=np.array([0.3, 0.03]))
+TRAIN_DIGITS_TINY = dict(**DIGIT_CELLS, seed=0, learning_rate=0.001, epochs=2, steps_per_epoch=2,
+                         progress=False, schedule="synchronous", prediction="code")
+EVAL_DIGITS_TINY = dict(**DIGIT_CELLS, seed=0, trials=2, eval_steps=2)
+
+
+def _digit_batch():
+    """Two 64-node networks with Hebbian couplings of the training digits (built without the
+    engine, so that it can be made while the engine is blocked)."""
+    train = datasets.digits().train
+    J = 0.01 * train.T @ train / len(train)
+    np.fill_diagonal(J, 0.0)
+    return network.AttractorBatch(2, 64, rng=0, coupling=np.stack([J, 0.5 * J]))
+
+
+# Tiny Simulation-2 grid table (2 evidences x 2 precisions, one NaN orthogonality as in a real
+# table) and Simulation-4 retention control (2 seeds x 3 conditions).
+def _grid_table():
+    rows = [{"evidence": e, "inverse_temperature": t, "retrieval": 0.1 * k,
+             "generalization": 0.05 * (3 - k), "n_attractors": [1, 10, 10, 4][k],
+             "orthogonality": [np.nan, 20.0, 25.0, 30.0][k]}
+            for k, (e, t) in enumerate([(5.0, 0.05), (5.0, 0.2), (11.0, 0.05), (11.0, 0.2)])]
+    return pd.DataFrame(rows[::-1])
+
+
+def _control_table():
+    return pd.DataFrame({"seed": [0, 0, 0, 1, 1, 1],
+                         "condition": ["sequential", "replay", "rest"] * 2,
+                         "first": [0.1, 0.3, 0.2, 0.0, 0.1, 0.05],
+                         "second": [0.2, 0.1, 0.3, 0.4, 0.2, 0.0]})
+
+
+def _frame_bad_values(factory, label, required):
+    """Malformed frames for a DataFrame argument: emptied (all columns kept), each required
+    column dropped, and its index duplicated (the rows twice)."""
+    out = [(f"the valid {label} emptied", Fresh(lambda: factory().iloc[:0], f"empty {label}")),
+           (f"the valid {label} with every row twice",
+            Fresh(lambda: pd.concat([factory(), factory()]), f"{label} twice"))]
+    for col in required:
+        out.append((f"the valid {label} less column {col}",
+                    Fresh(lambda col=col: factory().drop(columns=col), f"{label} less {col}")))
+    return out
+
+
+_GRID_BAD = {"table": _frame_bad_values(_grid_table, "grid table",
+                                        ("evidence", "inverse_temperature", "retrieval"))}
+# a table without the requested column: an error naming ``column`` is right
+_GRID_ALIASES = {"table": ("column",)}
+_CONTROL_BAD = {"result": _frame_bad_values(_control_table, "control frame",
+                                            ("seed", "condition", "first", "second"))}
+
+# fep_core.reference: one network of N3 nodes, and a (steps, n) run
+FIELD3 = J3 @ STATE3
+ORDER3 = np.array([2, 0, 1])
+_REF_RUN_ALIASES = {"steps": ("uniforms", "node_order", "bias")}
+
 
 # =============================================================================================
 # Documented non-finite results (the allow-list)
@@ -173,7 +248,12 @@ DOCUMENTED_NONFINITE = {
     # metrics.orthogonality: "Returns NaN when no pair remains (fewer than two distinct vectors):
     # the quantity is undefined there, e.g. for a network with a single attractor."
     "metrics.orthogonality": {"": {"nan"}},
-    # experiments._correlation_or_nan (Simulation1Result.data_correlation / attractor_correlation):
+    # metrics.attractor_correlation: "NaN, explicitly and without a warning, when one is constant
+    # (e.g. the zero state), where it is undefined."
+    "metrics.attractor_correlation": {"": {"nan"}},
+    # paper.reported_values: "``paper`` (the value as a float, NaN for a qualitative claim)".
+    "paper.reported_values": {"paper": {"nan"}},
+    # metrics.attractor_correlation (Simulation1Result.data_correlation / attractor_correlation):
     # "NaN (explicitly, without a warning) when one is constant, e.g. an attractor at the zero
     # state, where a correlation is undefined." simulation1_seeds copies both into its table.
     "experiments.simulation1": {"data_correlation": {"nan"}, "attractor_correlation": {"nan"}},
@@ -181,7 +261,7 @@ DOCUMENTED_NONFINITE = {
                                       "attractor_correlation": {"nan"}},
     # The Simulation-2 table's orthogonality is metrics.orthogonality (NaN documented above, for
     # fewer than two attractors); its attractor_correlation is the same undefined quantity for the
-    # same networks (set to NaN explicitly, as experiments._correlation_or_nan documents).
+    # same networks (set to NaN explicitly, as metrics.attractor_correlation documents).
     "experiments.simulation2": {"table.orthogonality": {"nan"},
                                 "table.attractor_correlation": {"nan"}},
     "experiments.simulation2_cell": {"summary.orthogonality": {"nan"},
@@ -221,12 +301,13 @@ class ApiCase:
 
     def kwargs_with(self, arg, value):
         kw = {k: _resolve(v) for k, v in self.valid_kwargs.items()}
-        kw[arg] = value
+        kw[arg] = value.factory() if isinstance(value, Fresh) else value
         return kw
 
 
 def _numeric_array(value):
-    """``value`` as a non-empty numeric ndarray, or None (objects, strings, scalars of other kinds)."""
+    """``value`` as a non-empty numeric ndarray, or None (objects, strings, scalars of other
+    kinds)."""
     if isinstance(value, (Fresh, str, bool, dict)) or value is None or callable(value):
         return None
     try:
@@ -243,7 +324,8 @@ def _bad_catalogue(valid):
     out = [("NaN", NAN), ("+inf", INF), ("-inf", -INF), ("a string", "abc"), ("None", None),
            ("a ragged nested list", [[1.0, 2.0], [3.0]]), ("a 3-D array", np.full((2, 2, 2), 0.5)),
            ("an empty list", []), ("an empty 2-D array", np.zeros((0, 3))),
-           ("zero", 0), ("-1", -1), ("-0.5", -0.5), ("2.5", 2.5), ("True", True), ("an object", object())]
+           ("zero", 0), ("-1", -1), ("-0.5", -0.5), ("2.5", 2.5), ("True", True),
+           ("an object", object())]
     arr = _numeric_array(valid)
     if arr is not None:
         if arr.ndim == 0:
@@ -273,7 +355,8 @@ def _bad_catalogue(valid):
 
 _FINITE = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
 _ANY_FLOAT = _FINITE | st.sampled_from([NAN, INF, -INF])
-_ANY_COMPLEX = st.complex_numbers(max_magnitude=1e6) | st.sampled_from([complex(NAN, 0), complex(0, INF)])
+_ANY_COMPLEX = (st.complex_numbers(max_magnitude=1e6)
+                | st.sampled_from([complex(NAN, 0), complex(0, INF)]))
 
 
 def _fuzz_strategy(valid, labelled):
@@ -315,11 +398,14 @@ def _fuzz_strategy(valid, labelled):
     return st.one_of(parts)
 
 
-def case(name, func, valid, *, target=None, skip=None, aliases=None, expensive=False):
+def case(name, func, valid, *, target=None, skip=None, aliases=None, expensive=False, extra=None):
+    """An :class:`ApiCase`; ``extra`` (arg -> [(label, bad value)]) adds bad values the generic
+    catalogue cannot derive from the valid one (malformed DataFrames); a :class:`Fresh` bad value
+    is built anew for every call."""
     c = ApiCase(name, func, dict(valid), target=target, skip_args=dict(skip or {}),
                 aliases=dict(aliases or {}), expensive=expensive)
     for arg in c.probed:
-        labelled = _bad_catalogue(valid[arg])
+        labelled = _bad_catalogue(valid[arg]) + list((extra or {}).get(arg, ()))
         c.catalogue[arg] = labelled
         c.strategies_per_arg[arg] = _fuzz_strategy(valid[arg], labelled)
     return c
@@ -367,13 +453,15 @@ CASES = [
     case("cb.inverse_langevin", cb.inverse_langevin, {"mean": np.array([0.3, -0.2])},
          target=cb.inverse_langevin),
     case("cb.kl", cb.kl, {"bq": np.array([0.5, 1.0]), "bp": np.array([0.1, -2.0])}, target=cb.kl),
-    *[case(f"cb.{f}", getattr(cb, f), {"x": _CB_X, "b": np.array([1.0, 2.0])}, target=getattr(cb, f))
+    *[case(f"cb.{f}", getattr(cb, f), {"x": _CB_X, "b": np.array([1.0, 2.0])},
+           target=getattr(cb, f))
       for f in ("log_pdf", "pdf", "cdf")],
     case("cb.ppf", cb.ppf, {"u": np.array([0.2, 0.7]), "b": np.array([1.0, -1.0])}, target=cb.ppf),
     case("cb.sample", cb.sample, {"b": _CB_B, "rng": 0, "size": (3, 2)}, target=cb.sample),
 
     # ---------------------------------------------------------------- network: functions
-    case("network.symmetric_part", network.symmetric_part, {"J": J3}, target=network.symmetric_part),
+    case("network.symmetric_part", network.symmetric_part, {"J": J3},
+         target=network.symmetric_part),
     case("network.antisymmetric_part", network.antisymmetric_part, {"J": J3},
          target=network.antisymmetric_part),
     case("network.asymmetry", network.asymmetry, {"J": J3}, target=network.asymmetry),
@@ -421,8 +509,9 @@ CASES = [
               schedule="sequential", uniforms=None, node_order=_perms((2, 3, N3)), progress=False),
          aliases=_RUN_ALIASES),
     case("network.AttractorBatch.train", _method(_batch23, "train"),
-         dict(patterns=PATTERNS3, evidence=1.0, epochs=3, steps_per_epoch=2, inverse_temperature=1.0,
-              learning_rate=0.01, order="random", record=True, schedule="synchronous",
+         dict(patterns=PATTERNS3, evidence=1.0, epochs=3, steps_per_epoch=2,
+              inverse_temperature=1.0, learning_rate=0.01, order="random", record=True,
+              schedule="synchronous",
               uniforms=np.full((2, 6, N3), 0.5), prediction="code", progress=False),
          aliases=_TRAIN_ALIASES,
          target=network.AttractorBatch.train),
@@ -455,8 +544,9 @@ CASES = [
               schedule="sequential", uniforms=None, node_order=_perms((3, N3)), progress=False),
          aliases=_RUN_ALIASES),
     case("network.AttractorNetwork.train", _method(_net3, "train"),
-         dict(patterns=PATTERNS3, evidence=1.0, epochs=3, steps_per_epoch=2, inverse_temperature=1.0,
-              learning_rate=0.01, order="sequential", record=True, schedule="synchronous",
+         dict(patterns=PATTERNS3, evidence=1.0, epochs=3, steps_per_epoch=2,
+              inverse_temperature=1.0, learning_rate=0.01, order="sequential", record=True,
+              schedule="synchronous",
               uniforms=np.full((6, N3), 0.5), prediction="code", progress=False),
          aliases=_TRAIN_ALIASES,
          target=network.AttractorNetwork.train),
@@ -469,7 +559,8 @@ CASES = [
     # ---------------------------------------------------------------- metrics
     case("metrics.correlation", metrics.correlation,
          {"a": np.array([[1.0, 2.0, 0.5, -1.0], [0.0, 1.0, 3.0, 2.0]]),
-          "b": np.array([[2.0, 1.0, 0.0, -1.0], [1.0, 1.5, 2.0, 0.0]])}, target=metrics.correlation),
+          "b": np.array([[2.0, 1.0, 0.0, -1.0], [1.0, 1.5, 2.0, 0.0]])},
+         target=metrics.correlation),
     case("metrics.pairwise_angles", metrics.pairwise_angles,
          {"vectors": np.array([[1.0, 0.0, 2.0], [0.5, 1.0, 0.0], [-1.0, 1.0, 1.0]]),
           "include_self": False}, target=metrics.pairwise_angles),
@@ -483,7 +574,8 @@ CASES = [
          {"states": np.array([[0.1, 0.2], [0.101, 0.2], [-0.5, 0.5]]), "decimals": 2},
          target=metrics.unique_states),
     case("metrics.find_attractors", metrics.find_attractors,
-         dict(network=Fresh(lambda: network.AttractorNetwork(N3, coupling=J3_SYM), "AttractorNetwork"),
+         dict(network=Fresh(lambda: network.AttractorNetwork(N3, coupling=J3_SYM),
+                            "AttractorNetwork"),
               patterns=PATTERNS3, start_scale=0.1, decimals=2, tol=1e-10, max_steps=100),
          target=metrics.find_attractors),
     case("metrics.recall_scores", metrics.recall_scores,
@@ -491,14 +583,23 @@ CASES = [
               inverse_temperature=1.0),
          target=metrics.recall_scores),
     case("metrics.recognise", metrics.recognise,
-         dict(states=np.array([[1.0, -1.0, 0.4], [0.0, 1.0, -1.0], [0.2, 0.1, 0.3], [1.0, 0.0, 0.5]]),
+         dict(states=np.array([[1.0, -1.0, 0.4], [0.0, 1.0, -1.0], [0.2, 0.1, 0.3],
+                               [1.0, 0.0, 0.5]]),
               references=PATTERNS3, threshold=0.5), target=metrics.recognise),
     case("metrics.sequence_string", metrics.sequence_string,
-         {"indices": np.array([0, 0, -1, 1, 1, 0]), "labels": "ab"}, target=metrics.sequence_string),
+         {"indices": np.array([0, 0, -1, 1, 1, 0]), "labels": "ab"},
+         target=metrics.sequence_string),
+    case("metrics.attractor_correlation", metrics.attractor_correlation,
+         {"a": np.array([1.0, -1.0, 0.5, 0.2]), "b": np.array([0.5, -0.2, 1.0, -1.0])},
+         target=metrics.attractor_correlation),
+    case("metrics.retrieval_targets", metrics.retrieval_targets,
+         {"patterns": PATTERNS3, "evidence": 11.0}, target=metrics.retrieval_targets),
+    case("metrics.retrieval_targets[per network]", metrics.retrieval_targets,
+         {"patterns": PATTERNS3[None], "evidence": np.array([11.0, 6.0])[:, None, None]}),
 
     # ---------------------------------------------------------------- datasets
-    case("datasets.zscore", datasets.zscore, {"patterns": np.array([[1.0, 2.0, 4.0], [0.0, 1.0, -1.0]])},
-         target=datasets.zscore),
+    case("datasets.zscore", datasets.zscore,
+         {"patterns": np.array([[1.0, 2.0, 4.0], [0.0, 1.0, -1.0]])}, target=datasets.zscore),
     case("datasets.bars", datasets.bars, {"size": 5, "centre": 4.0}, target=datasets.bars),
     case("datasets.cross", datasets.cross, {"size": 5, "centre": 4.0}, target=datasets.cross),
     case("datasets.digits", datasets.digits, {"n_train": 10}, target=datasets.digits),
@@ -522,13 +623,19 @@ CASES = [
          target=experiments.simulation4, expensive=True, skip=_PROGRESS_SKIP),
     case("experiments.free_run_continuation", experiments.free_run_continuation, FREE_TINY,
          target=experiments.free_run_continuation),
+    case("experiments.train_digit_networks", experiments.train_digit_networks, TRAIN_DIGITS_TINY,
+         target=experiments.train_digit_networks, expensive=True),
+    case("experiments.evaluate_digit_networks", experiments.evaluate_digit_networks,
+         dict(batch=Fresh(_digit_batch, "AttractorBatch of 2 digit networks"), **EVAL_DIGITS_TINY),
+         target=experiments.evaluate_digit_networks, expensive=True),
 
     # ---------------------------------------------------------------- gaussian
     case("gaussian.kl", gaussian.kl,
          dict(mean_q=np.array([0.5, 1.0]), var_q=np.array([1.0, 0.5]), mean_p=0.0, var_p=2.0),
          target=gaussian.kl),
     *[case(f"gaussian.{f}", getattr(gaussian, f),
-           dict(y=np.array([1.0, 2.0]), prior_mean=0.0, prior_precision=1.0, likelihood_precision=2.0),
+           dict(y=np.array([1.0, 2.0]), prior_mean=0.0, prior_precision=1.0,
+                likelihood_precision=2.0),
            target=getattr(gaussian, f))
       for f in ("posterior", "log_evidence")],
     case("gaussian.free_energy", gaussian.free_energy,
@@ -557,13 +664,12 @@ CASES = [
          dict(table=Fresh(lambda: gaussian.blog_comparison(np.array([-1.0, 1.0]), n_grid=50),
                           "blog_comparison table")),
          target=gaussian.blog_errors),
-    case("gaussian.explore", gaussian.explore,
-         dict(likelihood_precision=4.0, learning_rate=0.1, prior_precision=1.0, observation=2.0,
-              n_steps=3),
-         target=gaussian.explore),
+    case("gaussian.normal_pdf", gaussian.normal_pdf,
+         dict(x=np.array([0.0, 1.0]), mean=0.5, var=2.0), target=gaussian.normal_pdf),
 
     # ---------------------------------------------------------------- geometry
-    *[case(f"geometry.{f}", getattr(geometry, f), dict(A=A3, D=D3, o=1), target=getattr(geometry, f))
+    *[case(f"geometry.{f}", getattr(geometry, f), dict(A=A3, D=D3, o=1),
+           target=getattr(geometry, f))
       for f in ("log_joint", "posterior", "log_evidence")],
     case("geometry.free_energy", geometry.free_energy,
          dict(s=S3, A=A3, D=D3, o=1, form="energy-entropy"), target=geometry.free_energy),
@@ -601,11 +707,10 @@ CASES = [
          dict(df=Fresh(_population, "population_study frame"), metric="information_length",
               scheme="natural_gradient", baseline="active_inference", confidence=0.95),
          target=geometry.paired_difference),
-    case("geometry.cb_relaxation", geometry.cb_relaxation,
-         dict(b0=0.0, target=3.0, learning_rate=0.2, n_steps=5, scheme="natural"),
-         target=geometry.cb_relaxation),
-    case("geometry.explore", geometry.explore,
-         dict(precision=2.0, learning_rate=0.25, n_steps=3, seed=23), target=geometry.explore),
+    case("geometry.path_geometry", geometry.path_geometry,
+         dict(paths={"active_inference": np.array([D3, S3]),
+                     "natural_gradient": np.array([D3, Q3])},
+              posterior=S3), target=geometry.path_geometry),
     case("geometry.scheme_summary", geometry.scheme_summary,
          {"df": Fresh(_population, "population_study frame")}, target=geometry.scheme_summary),
 
@@ -656,18 +761,150 @@ CASES = [
     case("cache.cache_dir", cache.cache_dir, {}, target=cache.cache_dir),
     case("cache.cached", lambda func, **kw: cache.cached(func, **kw),
          {"func": datasets.bars, "size": 5}, target=cache.cached),
+    case("cache.source_digest", cache.source_digest, {"func": datasets.bars},
+         target=cache.source_digest),
 
     # ---------------------------------------------------------------- widgets
     case("widgets.log_slider", widgets.log_slider,
-         dict(description="precision", value=1.0, low=0.1, high=10.0, steps=40, readout_format=".3g"),
+         dict(description="precision", value=1.0, low=0.1, high=10.0, steps=40,
+              readout_format=".3g"),
          target=widgets.log_slider),
     case("widgets.int_slider", widgets.int_slider,
          dict(description="n", value=2, low=0, high=5, step=1), target=widgets.int_slider),
     case("widgets.float_slider", widgets.float_slider,
-         dict(description="x", value=0.5, low=0.0, high=1.0, step=0.1), target=widgets.float_slider),
+         dict(description="x", value=0.5, low=0.0, high=1.0, step=0.1),
+         target=widgets.float_slider),
     case("widgets.panel", lambda callback, x: widgets.panel(callback, x=x),
-         dict(callback=_figure_callback, x=Fresh(lambda: widgets.int_slider("x", 1, 0, 3), "IntSlider")),
+         dict(callback=_figure_callback,
+              x=Fresh(lambda: widgets.int_slider("x", 1, 0, 3), "IntSlider")),
          target=widgets.panel, skip={"x": "a control widget: not probed (see callback)"}),
+
+    # ---------------------------------------------------------------- explore (chapter callbacks)
+    case("explore.gaussian_primer", explore.gaussian_primer,
+         dict(likelihood_precision=4.0, learning_rate=0.1, prior_precision=1.0, observation=2.0,
+              n_steps=3),
+         target=explore.gaussian_primer),
+    case("explore.natural_gradient", explore.natural_gradient,
+         dict(precision=2.0, learning_rate=0.25, n_steps=3, seed=23),
+         target=explore.natural_gradient),
+    case("explore.theory", explore.theory,
+         dict(inverse_temperature=1.0, learning_rate=0.2, theta=3.0, start=-8.0, n_steps=3),
+         target=explore.theory),
+
+    # ---------------------------------------------------------------- paper (claim predicates)
+    case("paper.value", paper.value, {"id": "s3_asymmetry"}, target=paper.value),
+    case("paper.reported_values", paper.reported_values, {}, target=paper.reported_values),
+    case("paper.printed", paper.printed, {}, target=paper.printed),
+    case("paper.vfe_decreases", paper.vfe_decreases,
+         dict(first=np.array([3.0, 1.0]), last=np.array([2.0, 1.0])), target=paper.vfe_decreases),
+    case("paper.retrieves_first_pattern", paper.retrieves_first_pattern,
+         dict(first=np.array([0.9, 0.2]), second=np.array([0.1, 0.2])),
+         target=paper.retrieves_first_pattern),
+    case("paper.mixes_both", paper.mixes_both,
+         dict(first=np.array([0.5, 0.5]), second=np.array([0.4, 0.2]), threshold=0.3),
+         target=paper.mixes_both),
+    case("paper.top_cells", paper.top_cells,
+         dict(table=Fresh(_grid_table, "grid table"), measure="retrieval", fraction=0.5),
+         target=paper.top_cells,
+         extra={"table": _frame_bad_values(_grid_table, "grid table", ("retrieval",))}),
+    case("paper.in_band", paper.in_band,
+         dict(inverse_temperature=np.array([0.05, 0.2, 0.7]), measure="retrieval"),
+         target=paper.in_band),
+    case("paper.cycles_forward", paper.cycles_forward,
+         dict(order="1231231231", labels="123", repeats=3), target=paper.cycles_forward),
+    case("paper.couplings_similar", paper.couplings_similar,
+         dict(relative_change=np.array([0.05, 0.2]), threshold=0.1),
+         target=paper.couplings_similar),
+    case("paper.scores_similar", paper.scores_similar,
+         dict(before=np.array([0.3, 0.3]), after=np.array([0.29, 0.2]), seed_sd=0.01, sds=2.0),
+         target=paper.scores_similar),
+    case("paper.soft_attractors", paper.soft_attractors,
+         dict(attractors=np.array([[0.3, -0.3, 0.2], [0.9, 0.8, -0.7]]),
+              reference_amplitude=0.8, fraction=0.5),
+         target=paper.soft_attractors),
+
+    # ---------------------------------------------------------------- analysis (result summaries)
+    case("analysis.grid_matrix", analysis.grid_matrix,
+         dict(table=Fresh(_grid_table, "grid table"), column="retrieval"),
+         target=analysis.grid_matrix, extra=_GRID_BAD, aliases=_GRID_ALIASES),
+    case("analysis.best_region", analysis.best_region,
+         dict(table=Fresh(_grid_table, "grid table"), column="orthogonality", fraction=0.5,
+              n_patterns=10),
+         target=analysis.best_region, extra=_GRID_BAD, aliases=_GRID_ALIASES),
+    case("analysis.best_region[n_attractors]", analysis.best_region,
+         dict(table=Fresh(_grid_table, "grid table"), column="n_attractors", fraction=0.5,
+              n_patterns=10), extra=_GRID_BAD, aliases=_GRID_ALIASES),
+    case("analysis.precision_profile", analysis.precision_profile,
+         dict(table=Fresh(_grid_table, "grid table"), column="generalization"),
+         target=analysis.precision_profile, extra=_GRID_BAD,
+         aliases=_GRID_ALIASES),
+    case("analysis.digit_correlations", analysis.digit_correlations,
+         dict(states=np.random.default_rng(0).uniform(-1, 1, (3, 64)),
+              digits=np.random.default_rng(1).uniform(-1, 1, (2, 64)), every=2),
+         target=analysis.digit_correlations),
+    case("analysis.retention_summary", analysis.retention_summary,
+         dict(result=Fresh(_control_table, "control frame")),
+         target=analysis.retention_summary, extra=_CONTROL_BAD),
+    case("analysis.retention_differences", analysis.retention_differences,
+         dict(result=Fresh(_control_table, "control frame"), set_="first"),
+         target=analysis.retention_differences, extra=_CONTROL_BAD),
+
+    # ---------------------------------------------------------------- streams
+    # ``*key``: one key entry probed (the valid call is stream(0, key, 5))
+    case("streams.stream", lambda seed, key: streams.stream(seed, key, 5),
+         dict(seed=0, key=3), target=streams.stream),
+    case("streams.cell_key", streams.cell_key, dict(evidence=11.0, inverse_temperature=0.3),
+         target=streams.cell_key),
+
+    # ---------------------------------------------------------------- reference (plain NumPy)
+    case("reference.inference_step", reference.inference_step,
+         dict(J=J3, state=STATE3, bias=BIAS3, inverse_temperature=1.0, stochastic=True,
+              uniforms=np.full(N3, 0.5), rng=0),
+         target=reference.inference_step),
+    case("reference.inference_step[mean]", reference.inference_step,
+         dict(J=J3, state=STATE3, bias=BIAS3, inverse_temperature=1.0, stochastic=False,
+              uniforms=None, rng=0)),
+    case("reference.sequential_inference_step", reference.sequential_inference_step,
+         dict(J=J3, state=STATE3, bias=BIAS3, inverse_temperature=1.0, stochastic=True,
+              node_order=ORDER3, uniforms=np.full(N3, 0.5), rng=0),
+         target=reference.sequential_inference_step),
+    case("reference.learning_step", reference.learning_step,
+         dict(J=J3, state=STATE3, field=FIELD3, learning_rate=0.1, prediction="paper",
+              bias=BIAS3),
+         target=reference.learning_step),
+    case("reference.step", reference.step,
+         dict(J=J3, state=STATE3, bias=BIAS3, inverse_temperature=1.0, learning_rate=0.1,
+              stochastic=True, prediction="code", schedule="synchronous", node_order=None,
+              uniforms=np.full(N3, 0.5), rng=0),
+         target=reference.step),
+    case("reference.step[sequential]", reference.step,
+         dict(J=J3, state=STATE3, bias=BIAS3, inverse_temperature=1.0, learning_rate=0.1,
+              stochastic=False, prediction="paper", schedule="sequential", node_order=ORDER3,
+              uniforms=None, rng=0)),
+    case("reference.run", reference.run,
+         dict(J=J3, state=STATE3, bias=BIAS3, steps=3, inverse_temperature=1.0,
+              learning_rate=0.1, stochastic=True, prediction="code", schedule="synchronous",
+              node_order=None, uniforms=np.full((3, N3), 0.5), rng=0, record=True),
+         aliases=_REF_RUN_ALIASES, target=reference.run),
+    case("reference.run[sequential]", reference.run,
+         dict(J=J3, state=STATE3, bias=np.tile(BIAS3, (3, 1)), steps=3, inverse_temperature=1.0,
+              learning_rate=0.1, stochastic=True, prediction="paper", schedule="sequential",
+              node_order=_perms((3, N3)), uniforms=None, rng=0, record=False),
+         aliases=_REF_RUN_ALIASES),
+    case("reference.train", reference.train,
+         dict(J=J3, state=STATE3, patterns=PATTERNS3, evidence=1.0, epochs=3, steps_per_epoch=2,
+              inverse_temperature=1.0, learning_rate=0.01, order="random",
+              schedule="synchronous", prediction="code", uniforms=np.full((6, N3), 0.5), rng=0,
+              record=True),
+         aliases=_TRAIN_ALIASES, target=reference.train),
+    case("reference.train[sequential]", reference.train,
+         dict(J=np.zeros((N3, N3)), state=np.zeros(N3), patterns=PATTERNS3, evidence=2.0,
+              epochs=2, steps_per_epoch=3, inverse_temperature=0.5, learning_rate=0.01,
+              order="sequential", schedule="sequential", prediction="paper", uniforms=None,
+              rng=1, record=False),
+         aliases=_TRAIN_ALIASES),
+    case("reference.macro_free_energy", reference.macro_free_energy,
+         dict(J=J3, state=STATE3, bias=BIAS3), target=reference.macro_free_energy),
 ]
 
 CASES_BY_NAME = {c.name: c for c in CASES}
@@ -684,7 +921,21 @@ NOT_CASES = {
     "experiments.Simulation3Result": "dataclass container",
     "experiments.Simulation4Result": "dataclass container",
     "experiments.DigitCellResult": "dataclass container",
+    "experiments.FreeRunResult": "dataclass container (base of Simulation4Result)",
+    "paper.Reported": "frozen dataclass container (one row of paper.REPORTED)",
+    "reference.Step": "NamedTuple container (the result of reference.step)",
+    "reference.Trajectory": "NamedTuple container (the result of reference.run and train)",
+    "reference.FreeEnergy": "NamedTuple container (the result of reference.macro_free_energy)",
     "gaussian.Descent": "dataclass container (its property var has a case)",
+    "geometry.PathGeometry": "dataclass container",
+    # chapter callbacks that train a network per call (a second or more): every corner and random
+    # interior points of their sliders, and bad settings, are checked in tests/test_widgets.py
+    # and tests/test_sim1_sim3.py, test_sim2_sim4.py, test_report.py
+    "explore.simulation1": "runs Simulation 1 per call (see tests/test_widgets.py)",
+    "explore.simulation2": "reruns a Simulation-2 cell per call (see tests/test_widgets.py)",
+    "explore.simulation3": "runs Simulation 3 per call (see tests/test_widgets.py)",
+    "explore.simulation4": "trains and free-runs a network per call (see tests/test_widgets.py)",
+    "explore.reproduction_report": "runs Simulation 1 twice per call (see tests/test_widgets.py)",
 }
 
 EXPENSIVE = [c.name for c in CASES if c.expensive]
@@ -705,8 +956,8 @@ def _kinds(x):
 
 def _nonfinite(obj, path="", out=None):
     """List of 'path: what' for every non-finite number in ``obj`` (recursively)."""
-    import matplotlib.figure
     import ipywidgets
+    import matplotlib.figure
 
     out = [] if out is None else out
     where = path or "<result>"
@@ -724,7 +975,8 @@ def _nonfinite(obj, path="", out=None):
                 first = np.argwhere(bad)[0] if obj.ndim else ()
                 out.append((path, _kinds(obj[bad]),
                             f"{where}: {int(bad.sum())} of {obj.size} entries non-finite "
-                            f"(first {obj[tuple(first)]!r} at index {tuple(int(i) for i in first)})"))
+                            f"(first {obj[tuple(first)]!r} "
+                            f"at index {tuple(int(i) for i in first)})"))
         elif obj.dtype.kind == "O":
             for x in obj.ravel():
                 _nonfinite(x, path, out)
@@ -763,7 +1015,8 @@ def _nonfinite(obj, path="", out=None):
             if hasattr(obj, attr):
                 _nonfinite(getattr(obj, attr), f"{path}.{attr}".lstrip("."), out)
         return out
-    out.append((path, {"harness"}, f"{where}: unhandled result type {type(obj).__name__} (test harness)"))
+    out.append((path, {"harness"},
+                f"{where}: unhandled result type {type(obj).__name__} (test harness)"))
     return out
 
 
@@ -874,7 +1127,8 @@ def violation(case, arg, value):
         return f"no result within {HARD_LIMIT_S:.0f} s (hang)"
     except (ValueError, TypeError) as exc:
         if late:
-            return (f"rejected only after the simulation had started ({type(exc).__name__}: {exc}); "
+            return (f"rejected only after the simulation had started "
+                    f"({type(exc).__name__}: {exc}); "
                     "at the paper's settings that is minutes of work before the error")
         if _names(exc, arg, case.aliases.get(arg, ())):
             return None
@@ -917,8 +1171,9 @@ def _isolated_and_warm(tmp_path_factory):
 # Tests: bad arguments
 
 # Cases whose calls cost tens of milliseconds (tiny simulations, figures): fewer examples.
-SLOW = ("experiments.", "gaussian.explore", "geometry.explore", "widgets.panel")
-CHEAP_CASES = [pytest.param(c, id=c.name) for c in CASES if c.probed and not c.name.startswith(SLOW)]
+SLOW = ("experiments.", "explore.", "widgets.panel")
+CHEAP_CASES = [pytest.param(c, id=c.name) for c in CASES
+               if c.probed and not c.name.startswith(SLOW)]
 SLOW_CASES = [pytest.param(c, id=c.name) for c in CASES if c.probed and c.name.startswith(SLOW)]
 
 
@@ -971,7 +1226,8 @@ def test_valid_call(case):
     _assert_finite(result, DOCUMENTED_NONFINITE.get(case.name))
 
 
-MODULES = [cb, network, metrics, datasets, experiments, gaussian, geometry, theory, cache, widgets]
+MODULES = [cb, network, metrics, datasets, experiments, gaussian, geometry, theory, cache, widgets,
+           explore, paper, analysis, streams, reference]
 
 
 def _public_names():
@@ -983,7 +1239,7 @@ def _public_names():
                 continue
             if inspect.isfunction(obj):
                 names[f"{short}.{name}"] = obj
-            elif inspect.isclass(obj) and not issubclass(obj, BaseException):   # not warnings/errors
+            elif inspect.isclass(obj) and not issubclass(obj, BaseException):  # no warnings/errors
                 names[f"{short}.{name}"] = obj
                 for attr, member in vars(obj).items():
                     if attr.startswith("_"):
@@ -994,7 +1250,8 @@ def _public_names():
 
 
 def test_coverage():
-    """Every public callable has a case (or a reason not to); each case covers its whole signature."""
+    """Every public callable has a case (or a reason not to); each case covers its whole
+    signature."""
     public = _public_names()
     covered = {}
     for c in CASES:
@@ -1017,7 +1274,8 @@ def test_coverage():
 # =============================================================================================
 # Tests: valid-input properties
 
-_ALL_FINITE_CB = st.floats(min_value=-1e300, max_value=1e300, allow_nan=False)  # cb: |b| <= 1e300 documented
+# cb: |b| <= 1e300 is documented
+_ALL_FINITE_CB = st.floats(min_value=-1e300, max_value=1e300, allow_nan=False)
 
 
 @settings(max_examples=60, deadline=timedelta(seconds=2), **HYPOTHESIS)
@@ -1072,7 +1330,8 @@ def test_valid_same_seed_same_bits(n, steps, seed, lr, it, schedule, data):
     runs = []
     for _ in range(2):
         net = network.AttractorNetwork(n, rng=seed, coupling=J)
-        runs.append((net.run(bias, steps, inverse_temperature=it, learning_rate=lr, schedule=schedule),
+        runs.append((net.run(bias, steps, inverse_temperature=it, learning_rate=lr,
+                             schedule=schedule),
                      net.J.copy()))
     assert runs[0][0].tobytes() == runs[1][0].tobytes()
     assert runs[0][1].tobytes() == runs[1][1].tobytes()
@@ -1113,7 +1372,8 @@ _SIMPLEX = st.integers(2, 5).flatmap(
 
 @settings(max_examples=40, deadline=timedelta(seconds=2), **HYPOTHESIS)
 @given(pq=_SIMPLEX.flatmap(lambda p: st.tuples(
-    st.just(p), hnp.arrays(np.float64, p.size, elements=st.floats(1e-3, 1.0)).map(lambda v: v / v.sum()))))
+    st.just(p),
+    hnp.arrays(np.float64, p.size, elements=st.floats(1e-3, 1.0)).map(lambda v: v / v.sum()))))
 def test_valid_fisher_rao(pq):
     """fisher_rao is symmetric, bounded below by chord_length (documented) and equals the
     information length of the geodesic."""
@@ -1137,6 +1397,7 @@ def test_valid_zscore(x):
         assert np.any(x.std(axis=-1) == 0) and "patterns" in str(exc)
         return
     _assert_finite(z)
-    spread = x.std(axis=-1) > 1e-6 * np.maximum(1.0, np.abs(x).max(axis=-1))   # not cancellation-bound
+    # rows that are not cancellation-bound
+    spread = x.std(axis=-1) > 1e-6 * np.maximum(1.0, np.abs(x).max(axis=-1))
     np.testing.assert_allclose(z.mean(axis=-1)[spread], 0.0, atol=1e-9)
     np.testing.assert_allclose(z.std(axis=-1)[spread], 1.0, rtol=1e-9)

@@ -2,19 +2,26 @@
 runs over seeds and the reproduction notes) and its figures and callback
 (fep_core.plotting.report). Simulations run at small settings; the chapter runs them at the
 paper's and asserts the results there."""
-import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-matplotlib.use("Agg")
+from fep_core import (
+    analysis,
+    cb,
+    datasets,
+    experiments as X,
+    explore,
+    metrics,
+    paper,
+    report as R,
+    theory,
+)
+from fep_core.plotting import report as P
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from fep_core import cb, datasets, experiments as X, metrics, report as R, theory  # noqa: E402
-from fep_core.plotting import report as P  # noqa: E402
+from _helpers import assert_labelled
 
 SMALL_CELL = dict(epochs=30, trials=5, eval_steps=5)
 SMALL_GRID = dict(evidences=[6.0, 11.0, 16.0], inverse_temperatures=[0.02, 0.05, 0.167, 0.36],
@@ -22,11 +29,7 @@ SMALL_GRID = dict(evidences=[6.0, 11.0, 16.0], inverse_temperatures=[0.02, 0.05,
 SMALL_SIM4 = dict(epochs=30, free_steps=50, trials=5, eval_steps=5, control_seeds=range(2),
                   control_epochs_first=20, control_epochs_second=10)
 
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +45,8 @@ def sim4():
 @pytest.fixture(scope="module")
 def runs(grid, sim4):
     return R.run_reproduction(grid=grid, simulation4=sim4, sim1_seeds=[0, 1, 2], sim2_seeds=[0, 1],
-                              sim3_seeds=[0, 1], sim1_kwargs=dict(epochs=60), sim2_kwargs=SMALL_CELL,
-                              sim3_kwargs=dict(epochs=150, free_steps=30))
+                              sim3_seeds=[0, 1], sim1_kwargs=dict(epochs=60),
+                              sim2_kwargs=SMALL_CELL, sim3_kwargs=dict(epochs=150, free_steps=30))
 
 
 @pytest.fixture(scope="module")
@@ -55,29 +58,9 @@ def table(runs):
 # The paper's values
 
 
-def test_paper_values_cover_every_reported_number():
-    pv = R.paper_values()
-    assert pv.index.is_unique
-    expected = {"s1_data_corr": 0.77, "s1_attr_corr": -0.19, "s2_balanced_retrieval": 0.292,
-                "s2_balanced_generalization": 0.07, "s2_balanced_n_attractors": 10,
-                "s2_balanced_orthogonality": 17.3, "s2_high_retrieval": 0.27,
-                "s2_high_generalization": -0.05, "s2_high_n_attractors": 10,
-                "s2_high_orthogonality": 27.6, "s2_low_retrieval": 0.164,
-                "s2_low_generalization": 0.085, "s2_low_n_attractors": 1,
-                "s2_data_orthogonality": 29.94, "s3_asymmetry": 0.98}
-    nums = pv[pv.kind == "number"]
-    assert set(nums.index) == set(expected)
-    for key, value in expected.items():
-        assert nums.loc[key, "paper"] == value
-        assert float(nums.loc[key, "reported"]) == value          # printed form agrees with value
-    claims = pv[pv.kind == "claim"]
-    assert claims.paper.isna().all() and len(claims) == 11
-    assert set(pv.simulation) == {1, 2, 3, 4}
-    assert pv.source.str.len().gt(0).all()
-
-
 @pytest.mark.parametrize("reported, expected", [("0.77", 0.005), ("10", 0.5), ("29.94", 0.005),
-                                                ("-0.05", 0.005), ("0.292", 0.0005), ("17.3", 0.05)])
+                                                ("-0.05", 0.005), ("0.292", 0.0005),
+                                                ("17.3", 0.05)])
 def test_resolution(reported, expected):
     assert_allclose(R.resolution(reported), expected, rtol=1e-15)
 
@@ -97,7 +80,7 @@ def test_resolution_rejects_bad_input():
     (0.5, [0.4, 0.6], 0.0, "reproduced"),            # inside the range
     (0.4, [0.4, 0.6], 0.0, "reproduced"),            # on its edge
     (0.77, [0.7706], 0.005, "reproduced"),           # deterministic, equal after rounding
-    (0.77, [0.7751], 0.005, "close"),                # just outside the rounding: relative margin 0.077
+    (0.77, [0.7751], 0.005, "close"),                # just outside the rounding: margin 0.077
     (0.77, [0.90], 0.005, "differs"),
     (0.44, [0.40, 0.41], 0.0, "close"),              # margin max(2 * 0.00707, 0.044) = 0.044
     (0.46, [0.40, 0.41], 0.0, "differs"),              # margin 0.046: 0.456 < 0.46
@@ -155,7 +138,8 @@ def test_simulation1_runs_match_the_simulation():
     for _, row in df.iterrows():
         r = X.simulation1(seed=int(row.seed), epochs=60)
         assert row.attractor_correlation == r.attractor_correlation and row.asymmetry == r.asymmetry
-        assert_allclose(row.vfe_last, r.trace.vfe[-60:].mean(), rtol=1e-12)   # 600 steps: last tenth
+        # 600 steps: the mean over the last tenth
+        assert_allclose(row.vfe_last, r.trace.vfe[-60:].mean(), rtol=1e-12)
         assert_allclose([row.retrieval_vertical, row.retrieval_horizontal],
                         r.retrieval_projection[15:].mean(axis=0), rtol=1e-12)
         assert_allclose([row.cross_vertical, row.cross_horizontal],
@@ -163,8 +147,9 @@ def test_simulation1_runs_match_the_simulation():
     assert_allclose(df.data_correlation, np.corrcoef(datasets.bars())[0, 1], rtol=1e-12)
 
 
-@pytest.mark.parametrize("seeds, error", [([], ValueError), ([0, 0], ValueError), ([-1], ValueError),
-                                          ([0.5], TypeError), (3, TypeError), ("01", TypeError)])
+@pytest.mark.parametrize("seeds, error", [([], ValueError), ([0, 0], ValueError),
+                                          ([-1], ValueError), ([0.5], TypeError), (3, TypeError),
+                                          ("01", TypeError)])
 def test_seed_validation(seeds, error):
     with pytest.raises(error, match="seeds"):
         R.simulation1_runs(seeds, epochs=5)
@@ -186,21 +171,13 @@ def test_regime_runs_match_simulation2_cell():
             assert np.isnan(row.orthogonality_with_self)
 
 
-def test_forward_cycles():
-    f = R._forward_cycles
-    assert f("123123123", "123", 3) and f("231231231", "123", 3)
-    assert not f("12312312", "123", 3)              # fewer than three cycles
-    assert not f("1231321231", "123", 3)            # a backward step
-    assert not f("", "123", 1)
-
-
 def test_simulation3_runs():
     df = R.simulation3_runs([0, 4], epochs=150, free_steps=30)
     for _, row in df.iterrows():
         r = X.simulation3(seed=int(row.seed), epochs=150, free_steps=30)
         assert row.asymmetry == r.asymmetry and row.sequence_order == r.sequence_order
         assert row.attractors_are_digits == (r.symmetric_attractor_labels == "123")
-        assert row.cycles == R._forward_cycles(r.sequence_order, "123", 3)
+        assert row.cycles == paper.cycles_forward(r.sequence_order, "123", repeats=3)
 
 
 def test_grid_precision_claims_on_a_constructed_table():
@@ -226,7 +203,7 @@ def test_grid_precision_claims_on_a_constructed_table():
 
 
 def test_reproduction_table_rows_and_statuses(table, runs):
-    pv = R.paper_values()
+    pv = paper.reported_values()
     assert list(table.index) == list(pv.index)
     assert table.status.isin(R.STATUSES).all()
     assert_array_equal(table.n[["s1_attr_corr", "s1_vfe", "s1_retrieval", "s1_cross"]], 3)
@@ -237,7 +214,8 @@ def test_reproduction_table_rows_and_statuses(table, runs):
         if v.size:
             assert row.status == R.status(row.paper, v, rounding=R.resolution(row.reported)), key
             assert_allclose(row["mean"], v.mean(), rtol=1e-12)
-    assert_allclose(table.loc["s1_attr_corr", "values"], runs.simulation1.attractor_correlation, rtol=0)
+    assert_allclose(table.loc["s1_attr_corr", "values"], runs.simulation1.attractor_correlation,
+                    rtol=0)
     bal = runs.regimes[runs.regimes.regime == "balanced"]
     assert_allclose(table.loc["s2_balanced_retrieval", "values"], bal.retrieval, rtol=0)
     assert table.loc["s2_data_orthogonality", "mean"] == runs.grid.data_orthogonality_with_self
@@ -247,10 +225,10 @@ def test_reproduction_table_rows_and_statuses(table, runs):
     for key, row in table[table.kind == "claim"].iterrows():
         if key != "s4_soft":
             assert row.status == R.claim_status(np.asarray(row["values"], dtype=bool)), key
-    h = (runs.simulation1.vfe_last < runs.simulation1.vfe_first).to_numpy()
+    h = paper.vfe_decreases(runs.simulation1.vfe_first, runs.simulation1.vfe_last)
     assert table.loc["s1_vfe", "values"] == tuple(h.tolist())
     s4 = runs.simulation4
-    assert table.loc["s4_coupling", "values"] == (s4.J_change <= 0.1,)
+    assert table.loc["s4_coupling", "values"] == (s4.J_change <= paper.COUPLING_CHANGE,)
     assert table.loc["s4_coupling", "criterion"] and table.loc["s4_coupling", "book"]
 
 
@@ -261,12 +239,6 @@ def test_reproduction_table_validates(runs):
         R.run_reproduction(grid=None, simulation4=runs.simulation4)
     with pytest.raises(TypeError, match="simulation4"):
         R.run_reproduction(grid=runs.grid, simulation4="x")
-
-
-def test_soft_attractors():
-    before = np.array([[1.0, -1.0], [0.5, 0.5]])
-    amp = np.abs(before).mean()                                   # 0.75
-    assert_array_equal(R._soft([[0.3, 0.3], [0.5, 0.4]], amp), [True, False])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -291,7 +263,8 @@ def test_learning_rate_effect_small():
     df = R.learning_rate_effect(seeds=[0, 1], **SMALL_CELL)
     assert list(df.variant.unique()) == ["learning rate 0.001", "learning rate 0.01"]
     e, t = X.REGIMES["balanced"]
-    c = X.simulation2_cell(seed=1, evidence=e, inverse_temperature=t, learning_rate=0.01, **SMALL_CELL)
+    c = X.simulation2_cell(seed=1, evidence=e, inverse_temperature=t, learning_rate=0.01,
+                           **SMALL_CELL)
     row = df[(df.variant == "learning rate 0.01") & (df.seed == 1)].iloc[0]
     assert row.retrieval == c.summary["retrieval"] and row.asymmetry == c.summary["asymmetry"]
     with pytest.raises(ValueError, match="learning_rates"):
@@ -309,7 +282,8 @@ def test_variant_effects_small(func, option, values):
         r = X.simulation1(seed=2, epochs=40, **{option: value})
         assert s1[(s1.variant == label) & (s1.seed == 2)].asymmetry.iloc[0] == r.asymmetry
         e, t = X.REGIMES["balanced"]
-        c = X.simulation2_cell(seed=1, evidence=e, inverse_temperature=t, **SMALL_CELL, **{option: value})
+        c = X.simulation2_cell(seed=1, evidence=e, inverse_temperature=t, **SMALL_CELL,
+                               **{option: value})
         assert s2[s2.variant == label].retrieval.iloc[0] == c.summary["retrieval"]
 
 
@@ -375,15 +349,16 @@ def test_pair_weight_check():
     assert_allclose(p.loc[1.0].iloc[0], worst, rtol=1e-9)
 
 
-def test_control_summary(sim4):
-    summary, diffs = R.control_summary(sim4)
+def test_retention_summary_of_a_run(sim4):
+    summary, diffs = analysis.retention_summary(sim4), analysis.retention_differences(sim4)
     assert list(summary.index) == ["sequential", "replay", "rest"]
     c = sim4.control
-    assert_allclose(summary.loc["replay", ("first", "mean")], c[c.condition == "replay"]["first"].mean(), rtol=1e-12)
+    assert_allclose(summary.loc["replay", "digits 0-4 mean"],
+                    c[c.condition == "replay"]["first"].mean(), rtol=1e-12)
     w = c.pivot(index="seed", columns="condition", values="first")
     assert_allclose(diffs["replay - rest"], w["replay"] - w["rest"], rtol=1e-12)
     with pytest.raises(TypeError, match="Simulation4Result"):
-        R.control_summary(c)
+        analysis.retention_summary(c.drop(columns="second"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -402,7 +377,8 @@ def test_asymmetry_vs_epochs_continues_simulation1():
         assert_allclose(row.norm_antisymmetric, np.linalg.norm(0.5 * (r.J - r.J.T)), rtol=1e-12)
         assert_allclose(row.asymmetry, 2 * row.norm_antisymmetric / np.linalg.norm(r.J), rtol=1e-12)
     # the second checkpoint continues the same run: different from a fresh 50-epoch training
-    assert (df[df.epochs == 90].asymmetry.to_numpy() != df[df.epochs == 40].asymmetry.to_numpy()).all()
+    assert (df[df.epochs == 90].asymmetry.to_numpy()
+            != df[df.epochs == 40].asymmetry.to_numpy()).all()
 
 
 @pytest.mark.parametrize("kwargs, error", [(dict(checkpoints=(50, 20)), ValueError),
@@ -429,17 +405,9 @@ def test_grid_asymmetry():
 # Figures and the callback
 
 
-def _assert_labelled(fig):
-    assert isinstance(fig, Figure)
-    axes = [a for a in fig.get_axes() if not hasattr(a, "_colorbar")]
-    assert axes
-    for a in axes:
-        assert a.get_xlabel().strip() and a.get_ylabel().strip(), a.get_title()
-
-
 def test_plot_reproduction(table):
     fig = P.plot_reproduction(table)
-    _assert_labelled(fig)
+    assert_labelled(fig)
     nums = table[table.kind == "number"]
     assert len(fig.get_axes()) == len(nums)
     assert [a.get_xlabel() for a in fig.get_axes()] == list(nums.status)
@@ -455,7 +423,7 @@ def test_plot_variants():
     sched = R.schedule_effect([0, 1], [0], sim1_kwargs=dict(epochs=40), sim2_kwargs=SMALL_CELL)
     lr = R.learning_rate_effect([0], **SMALL_CELL)
     fig = P.plot_variants(pred, sched, lr)
-    _assert_labelled(fig)
+    assert_labelled(fig)
     assert len(fig.get_axes()) == 5
     assert [t.get_text() for t in fig.get_axes()[2].get_xticklabels()][0] == "code"
     _, axes = plt.subplots(1, 5)
@@ -469,15 +437,15 @@ def test_plot_variants():
 def test_plot_long_training(grid):
     df = R.asymmetry_vs_epochs(seeds=[0, 1], checkpoints=(20, 60))
     fig = P.plot_long_training(df, grid.table)
-    _assert_labelled(fig)
+    assert_labelled(fig)
     assert len(fig.get_axes()) == 3
     with pytest.raises(TypeError, match="epochs_table"):
         P.plot_long_training(grid.table, grid.table)
 
 
 def test_explore_defaults_match_simulation1():
-    fig = P.explore()
-    _assert_labelled(fig)
+    fig = explore.reproduction_report()
+    assert_labelled(fig)
     r = X.simulation1()
     assert f"attractor r = {r.attractor_correlation:.2f}" in fig._suptitle.get_text()
     bars = fig.get_axes()[2].patches
@@ -486,7 +454,7 @@ def test_explore_defaults_match_simulation1():
 
 
 def test_explore_variant_compares_with_the_code():
-    fig = P.explore(prediction="paper", schedule="sequential", seed=1)
+    fig = explore.reproduction_report(prediction="paper", schedule="sequential", seed=1)
     r = X.simulation1(seed=1, prediction="paper", schedule="sequential")
     code = X.simulation1(seed=1)
     heights = [b.get_height() for b in fig.get_axes()[3].patches]
@@ -496,7 +464,8 @@ def test_explore_variant_compares_with_the_code():
 @pytest.mark.parametrize("kwargs", [dict(prediction="both"), dict(schedule="random"),
                                     dict(inverse_temperature=-1.0), dict(learning_rate=-0.1),
                                     dict(seed=-1),
-                                    dict(inverse_temperature=0.01, learning_rate=1e-4)])  # no attractor
+                                    # no attractor
+                                    dict(inverse_temperature=0.01, learning_rate=1e-4)])
 def test_explore_raises_value_error(kwargs):
     with pytest.raises(ValueError):
-        P.explore(**kwargs)
+        explore.reproduction_report(**kwargs)

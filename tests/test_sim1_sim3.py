@@ -3,25 +3,18 @@ sim3), interactive callbacks, the asymmetry sweep, and the chapters' claims. Bot
 run in well under a second at the paper's own settings, so the claims are tested there."""
 import re
 
-import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-matplotlib.use("Agg")
+from fep_core import analysis, experiments as E, explore, paper
+from fep_core.plotting import sim1, sim3
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from _helpers import assert_labelled, pixels, plot_axes
 
-from fep_core import experiments as E  # noqa: E402
-from fep_core.plotting import sim1, sim3  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 @pytest.fixture(scope="module")
@@ -44,29 +37,6 @@ def r3_small():
     return E.simulation3(epochs=150, free_steps=30, seed=2)
 
 
-def _plot_axes(fig):
-    """Axes of a figure that are not colour bars."""
-    return [a for a in fig.get_axes() if not hasattr(a, "_colorbar")]
-
-
-def _assert_labelled(fig):
-    assert isinstance(fig, Figure)
-    axes = _plot_axes(fig)
-    assert axes, "figure has no axes"
-    for a in axes:
-        shared = a.get_shared_x_axes().get_siblings(a)   # a stacked panel labels the bottom axes only
-        assert any(b.get_xlabel().strip() for b in shared), f"axes {a.get_title()!r} has no x label"
-        assert a.get_ylabel().strip(), f"axes {a.get_title()!r} has no y label"
-    for a in fig.get_axes():
-        if hasattr(a, "_colorbar"):
-            assert a._colorbar.ax.get_ylabel().strip() or a._colorbar.ax.get_xlabel().strip()
-
-
-def _pixels(fig):
-    fig.canvas.draw()
-    return np.asarray(fig.canvas.buffer_rgba()).copy()
-
-
 # ---------------------------------------------------------------------------------------------
 # Simulation 1: figures
 SIM1_PLOTS = {"plot_patterns": 2, "plot_training_vfe": 3, "plot_attractors": 4, "plot_coupling": 2,
@@ -76,8 +46,8 @@ SIM1_PLOTS = {"plot_patterns": 2, "plot_training_vfe": 3, "plot_attractors": 4, 
 @pytest.mark.parametrize("name", sorted(SIM1_PLOTS))
 def test_sim1_plots_return_labelled_figures(name, r1_small):
     fig = getattr(sim1, name)(r1_small)
-    _assert_labelled(fig)
-    assert len(_plot_axes(fig)) == SIM1_PLOTS[name]
+    assert_labelled(fig, shared_x=True, colorbars=True)
+    assert len(plot_axes(fig)) == SIM1_PLOTS[name]
 
 
 @pytest.mark.parametrize("name", sorted(SIM1_PLOTS))
@@ -93,7 +63,7 @@ def test_sim1_plots_draw_into_given_axes(name, r1_small):
 def test_sim1_seed_plot(r1_small):
     table = E.simulation1_seeds(range(3), epochs=60)
     fig = sim1.plot_seed_correlations(table)
-    _assert_labelled(fig)
+    assert_labelled(fig, shared_x=True, colorbars=True)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     m, s = table.attractor_correlation.mean(), table.attractor_correlation.std(ddof=1)
     assert f"mean ± sd = {m:.3f} ± {s:.3f}" in labels
@@ -110,7 +80,8 @@ def test_smooth_matches_rolling_mean(window):
 def test_training_vfe_plot_needs_a_trace(r1_small):
     import dataclasses
 
-    empty = dataclasses.replace(r1_small, trace=dataclasses.replace(r1_small.trace, vfe=np.zeros(0)))
+    empty = dataclasses.replace(r1_small,
+                                trace=dataclasses.replace(r1_small.trace, vfe=np.zeros(0)))
     with pytest.raises(ValueError, match="training trace"):
         sim1.plot_training_vfe(empty)
 
@@ -146,21 +117,21 @@ def test_sim1_seed_mean_near_paper():
     table = E.simulation1_seeds(range(10))
     m = table.attractor_correlation.mean()
     assert -0.3 <= m <= -0.05
-    assert abs(m - sim1.PAPER_ATTRACTOR_CORRELATION) < 2 * table.attractor_correlation.std(ddof=1)
+    assert abs(m - paper.value("s1_attr_corr")) < 2 * table.attractor_correlation.std(ddof=1)
 
 
 # Simulation 1: interactive callback
 def test_sim1_explore_default_and_deterministic():
     kw = dict(epochs=100, seed=4)
-    a, b = sim1.explore(**kw), sim1.explore(**kw)
-    _assert_labelled(a)
-    assert_array_equal(_pixels(a), _pixels(b))
+    a, b = explore.simulation1(**kw), explore.simulation1(**kw)
+    assert_labelled(a, shared_x=True, colorbars=True)
+    assert_array_equal(pixels(a), pixels(b))
     assert "attractor r =" in a.get_suptitle()
-    assert not np.array_equal(_pixels(a), _pixels(sim1.explore(epochs=100, seed=5)))
+    assert not np.array_equal(pixels(a), pixels(explore.simulation1(epochs=100, seed=5)))
 
 
 def test_sim1_explore_title_reports_the_simulation():
-    fig = sim1.explore(epochs=100, seed=1)
+    fig = explore.simulation1(epochs=100, seed=1)
     r = E.simulation1(epochs=100, seed=1)
     assert f"attractor r = {r.attractor_correlation:.2f}" in fig.get_suptitle()
 
@@ -174,12 +145,12 @@ def test_sim1_explore_title_reports_the_simulation():
 ])
 def test_sim1_explore_bad_settings(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        sim1.explore(**kwargs)
+        explore.simulation1(**kwargs)
 
 
 def test_sim1_explore_no_attractor_message_is_one_sentence():
     with pytest.raises(ValueError) as info:
-        sim1.explore(learning_rate=1e-4, epochs=50)
+        explore.simulation1(learning_rate=1e-4, epochs=50)
     msg = str(info.value)
     assert msg.count(". ") == 0 and "\n" not in msg
 
@@ -193,8 +164,8 @@ SIM3_PLOTS = {"plot_digits": 3, "plot_coupling": 3, "plot_symmetric_attractors":
 @pytest.mark.parametrize("name", sorted(SIM3_PLOTS))
 def test_sim3_plots_return_labelled_figures(name, r3_small):
     fig = getattr(sim3, name)(r3_small)
-    _assert_labelled(fig)
-    assert len(_plot_axes(fig)) == SIM3_PLOTS[name]
+    assert_labelled(fig, shared_x=True, colorbars=True)
+    assert len(plot_axes(fig)) == SIM3_PLOTS[name]
 
 
 @pytest.mark.parametrize("name", sorted(SIM3_PLOTS))
@@ -208,7 +179,7 @@ def test_sim3_plots_draw_into_given_axes(name, r3_small):
 
 def test_sim3_coupling_plot_shares_one_colour_scale(r3_small):
     fig = sim3.plot_coupling(r3_small)
-    limits = {im.get_clim() for a in _plot_axes(fig) for im in a.get_images()}
+    limits = {im.get_clim() for a in plot_axes(fig) for im in a.get_images()}
     assert len(limits) == 1
     v = max(np.abs(m).max() for m in (r3_small.J, r3_small.J_symmetric, r3_small.J_antisymmetric))
     assert_allclose(limits.pop(), (-v, v), rtol=1e-15)
@@ -230,7 +201,7 @@ def test_sim3_montage_places_frames():
 
 
 def test_sim3_digit_correlations_match_corrcoef(r3_small):
-    c = sim3.digit_correlations(r3_small.free_states[:5], r3_small)
+    c = analysis.digit_correlations(r3_small.free_states[:5], r3_small.digits)
     ref = np.corrcoef(np.vstack([r3_small.free_states[:5], r3_small.digits]))[:5, 5:]
     assert_allclose(c, ref, rtol=1e-10, atol=1e-12)
 
@@ -238,8 +209,8 @@ def test_sim3_digit_correlations_match_corrcoef(r3_small):
 def test_sim3_asymmetry_plot_with_sweep(r3_small):
     sweep = E.simulation3_asymmetry(seeds=[0, 1], epochs=60, n_checkpoints=3)
     fig = sim3.plot_asymmetry(r3_small, sweep=sweep, seeds=[0.97, 0.99])
-    _assert_labelled(fig)
-    assert len(_plot_axes(fig)) == 2
+    assert_labelled(fig, shared_x=True, colorbars=True)
+    assert len(plot_axes(fig)) == 2
     with pytest.raises(ValueError, match="ax must hold"):
         sim3.plot_asymmetry(r3_small, sweep=sweep, ax=[plt.gca()])
 
@@ -247,11 +218,13 @@ def test_sim3_asymmetry_plot_with_sweep(r3_small):
 # Simulation 3: asymmetry sweep
 def test_sweep_reproduces_simulation3_exactly():
     # Checkpoints at 22, 45, 68, 90 split the cycle mid-way: the sweep must not lose its phase.
-    sweep = E.simulation3_asymmetry(seeds=[0, 4], orders=("sequential",), epochs=90, n_checkpoints=4)
+    sweep = E.simulation3_asymmetry(seeds=[0, 4], orders=("sequential",), epochs=90,
+                                    n_checkpoints=4)
     assert sorted(sweep.epoch.unique()) == [22, 45, 68, 90]
     final = sweep[sweep.epoch == 90].set_index("seed").asymmetry
     for s in (0, 4):
-        assert_allclose(final[s], E.simulation3(seed=s, epochs=90, free_steps=1).asymmetry, rtol=1e-12)
+        assert_allclose(final[s], E.simulation3(seed=s, epochs=90, free_steps=1).asymmetry,
+                        rtol=1e-12)
 
 
 def test_sweep_is_deterministic_and_seed_dependent():
@@ -259,7 +232,8 @@ def test_sweep_is_deterministic_and_seed_dependent():
     b = E.simulation3_asymmetry(seeds=[1, 2], epochs=30, n_checkpoints=2)
     pd.testing.assert_frame_equal(a, b)
     assert set(a.columns) == {"seed", "order", "epoch", "asymmetry"}
-    assert a[a.seed == 1].asymmetry.to_numpy().tolist() != a[a.seed == 2].asymmetry.to_numpy().tolist()
+    assert (a[a.seed == 1].asymmetry.to_numpy().tolist()
+            != a[a.seed == 2].asymmetry.to_numpy().tolist())
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
@@ -277,7 +251,7 @@ def test_sweep_bad_input(kwargs, error, match):
 
 # Simulation 3: the chapter's claims at the paper's settings
 def test_sim3_asymmetry_near_paper(r3):
-    assert abs(r3.asymmetry - sim3.PAPER_ASYMMETRY) < 0.02
+    assert abs(r3.asymmetry - paper.value("s3_asymmetry")) < 0.02
     assert_allclose(r3.asymmetry, np.linalg.norm(r3.J - r3.J.T) / np.linalg.norm(r3.J), rtol=1e-12)
 
 
@@ -300,9 +274,9 @@ def test_sim3_order_matters():
 # Simulation 3: interactive callback
 def test_sim3_explore_default_and_deterministic():
     kw = dict(epochs=300, seed=2)
-    a, b = sim3.explore(**kw), sim3.explore(**kw)
-    _assert_labelled(a)
-    assert_array_equal(_pixels(a), _pixels(b))
+    a, b = explore.simulation3(**kw), explore.simulation3(**kw)
+    assert_labelled(a, shared_x=True, colorbars=True)
+    assert_array_equal(pixels(a), pixels(b))
     r = E.simulation3(epochs=300, seed=2)
     assert f"asymmetry {r.asymmetry:.3f}" in a.get_suptitle()
 
@@ -316,4 +290,4 @@ def test_sim3_explore_default_and_deterministic():
 ])
 def test_sim3_explore_bad_settings(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        sim3.explore(**kwargs)
+        explore.simulation3(**kwargs)

@@ -4,17 +4,18 @@ free-running continuation against a hand-written learning step, determinism by s
 bad input."""
 import types
 
-import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from fep_core import analysis, cb, datasets, experiments as X, explore
+from fep_core.plotting import sim2, sim4
 
-from fep_core import cb, datasets, experiments as X  # noqa: E402
-from fep_core.plotting import sim2, sim4  # noqa: E402
+from _helpers import pixels
+
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 EVIDENCES, PRECISIONS = [5.0, 11.0], [0.05, 0.2]
 SMALL = dict(epochs=50, trials=5)
@@ -37,17 +38,6 @@ def sim4_small():
                          control_epochs_first=30, control_epochs_second=5)
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-def _pixels(fig):
-    fig.canvas.draw()
-    return np.asarray(fig.canvas.buffer_rgba()).copy()
-
-
 # ---------------------------------------------------------------------------------------------
 # Grid reshaping helpers
 
@@ -64,34 +54,35 @@ def _synthetic_table():
 
 def test_grid_matrix_matches_table():
     table, ev, its = _synthetic_table()
-    e, t, v = sim2.grid_matrix(table, "retrieval")
+    e, t, v = analysis.grid_matrix(table, "retrieval")
     assert_array_equal(e, ev)
     assert_array_equal(t, its)
     assert v.shape == (3, 4)
     for _, row in table.iterrows():
-        i, j = np.flatnonzero(ev == row.evidence)[0], np.flatnonzero(its == row.inverse_temperature)[0]
+        i = np.flatnonzero(ev == row.evidence)[0]
+        j = np.flatnonzero(its == row.inverse_temperature)[0]
         assert v[i, j] == row.retrieval
 
 
 def test_optimal_region_by_brute_force():
     table, ev, its = _synthetic_table()
     for col in ("retrieval", "generalization"):
-        mask = sim2.optimal_region(table, col, fraction=0.25)
-        _, _, v = sim2.grid_matrix(table, col)
+        mask = analysis.best_region(table, col, fraction=0.25)
+        _, _, v = analysis.grid_matrix(table, col)
         ranks = np.argsort(np.argsort(-v.ravel()))  # 0 = best
-        assert_array_equal(mask.ravel(), ranks < 3)   # 12 cells: 0.75 quantile keeps the top 3
-    mask = sim2.optimal_region(table, "orthogonality", fraction=0.25)
-    _, _, v = sim2.grid_matrix(table, "orthogonality")
-    finite = np.sort(v[np.isfinite(v)])
+        assert_array_equal(mask.ravel(), ranks < 3)   # 12 cells: the top 0.25 is 3 cells
+    mask = analysis.best_region(table, "orthogonality", fraction=0.25)
+    _, _, v = analysis.grid_matrix(table, "orthogonality")
     assert not mask[~np.isfinite(v)].any()
-    assert_array_equal(mask, np.isfinite(v) & (v <= np.quantile(finite, 0.25)))
-    _, _, n = sim2.grid_matrix(table, "n_attractors")
-    assert_array_equal(sim2.optimal_region(table, "n_attractors"), n == 10)
+    # the 3 (= 0.25 x 12 cells) lowest finite values, NaN never chosen
+    assert_array_equal(mask, np.isfinite(v) & (v <= np.sort(v[np.isfinite(v)])[2]))
+    _, _, n = analysis.grid_matrix(table, "n_attractors")
+    assert_array_equal(analysis.best_region(table, "n_attractors"), n == 10)
 
 
 def test_precision_profile_by_brute_force():
     table, ev, its = _synthetic_table()
-    prof = sim2.precision_profile(table, "generalization")
+    prof = analysis.precision_profile(table, "generalization")
     for t in its:
         sub = table[table.inverse_temperature == t]
         assert prof.loc[t, "best"] == sub.generalization.max()
@@ -104,11 +95,12 @@ def test_precision_profile_by_brute_force():
 def test_helpers_reject_bad_input(bad):
     table, _, _ = _synthetic_table()
     with pytest.raises(ValueError):
-        sim2.optimal_region(table, **bad)
+        analysis.best_region(table, **bad)
 
 
 def test_cell_edges_log_and_linear():
-    assert_allclose(sim2._edges(np.array([0.01, 0.1, 1.0]), True), [10 ** -2.5, 10 ** -1.5, 10 ** -0.5, 10 ** 0.5])
+    assert_allclose(sim2._edges(np.array([0.01, 0.1, 1.0]), True),
+                    [10 ** -2.5, 10 ** -1.5, 10 ** -0.5, 10 ** 0.5])
     assert_allclose(sim2._edges(np.array([1.0, 2.0, 3.0]), False), [0.5, 1.5, 2.5, 3.5])
 
 
@@ -141,7 +133,8 @@ def test_tiny_grid_shapes_and_determinism(grid):
 def test_grid_cell_equals_single_cell_run(grid):
     # The chapter shows the regimes with simulation2_cell and quotes the grid for the same cells.
     c = X.simulation2_cell(evidence=11.0, inverse_temperature=0.2, **SMALL)
-    k = int(np.flatnonzero((grid.table.evidence == 11.0) & (grid.table.inverse_temperature == 0.2))[0])
+    cell = (grid.table.evidence == 11.0) & (grid.table.inverse_temperature == 0.2)
+    k = int(np.flatnonzero(cell)[0])
     assert_array_equal(c.network.J, grid.J[k])
     for key in ("retrieval", "generalization", "n_attractors"):
         assert c.summary[key] == grid.table.iloc[k][key]
@@ -149,7 +142,8 @@ def test_grid_cell_equals_single_cell_run(grid):
 
 def test_grid_figures(grid):
     fig = sim2.plot_grid_heatmaps(grid)
-    assert isinstance(fig, plt.Figure) and len([a for a in fig.axes if a.get_label() != "<colorbar>"]) == 4
+    assert isinstance(fig, plt.Figure)
+    assert len([a for a in fig.axes if a.get_label() != "<colorbar>"]) == 4
     fig, axes = plt.subplots(2, 2)
     assert sim2.plot_grid_heatmaps(grid, ax=axes) is fig
     with pytest.raises(ValueError, match="ax must hold 4 axes"):
@@ -168,8 +162,8 @@ def test_regime_figures(cells):
     assert len(fig.axes) == 2
     fig = sim2.plot_example_trials(cells, trial=2)
     assert len(fig.axes) == n * 6
-    table = pd.DataFrame([{"regime": r, "learning_rate": lr, "retrieval": 0.1, "generalization": 0.0,
-                           "n_attractors": 3, "orthogonality": 20.0}
+    table = pd.DataFrame([{"regime": r, "learning_rate": lr, "retrieval": 0.1,
+                           "generalization": 0.0, "n_attractors": 3, "orthogonality": 20.0}
                           for r in cells for lr in (0.001, 0.01)])
     fig = sim2.plot_learning_rate_effect(table)
     assert len(fig.axes) == 4 and len(fig.axes[0].patches) == 2 * n
@@ -188,19 +182,20 @@ def test_example_trials_show_the_trial_data(cells):
 
 def test_explore_cell_callback(grid):
     kw = dict(evidence=10, inverse_temperature=0.2, learning_rate=0.002, epochs=40)
-    fig = sim2.explore_cell(grid, **kw)
+    fig = explore.simulation2(grid, **kw)
     assert isinstance(fig, plt.Figure)
-    text = " ".join(t.get_text() for sf in fig.subfigs for s in sf.subfigs for t in [s._suptitle] if t)
+    text = " ".join(t.get_text() for sf in fig.subfigs for s in sf.subfigs
+                    for t in [s._suptitle] if t)
     assert "grid cell ev 11, iT 0.2" in text and "rerun ev 10, iT 0.2 (α 0.002, 40 epochs)" in text
-    assert_array_equal(_pixels(fig), _pixels(sim2.explore_cell(grid, **kw)))        # deterministic
-    assert not np.array_equal(_pixels(fig), _pixels(sim2.explore_cell(grid, **kw, seed=1)))
+    assert_array_equal(pixels(fig), pixels(explore.simulation2(grid, **kw)))        # deterministic
+    assert not np.array_equal(pixels(fig), pixels(explore.simulation2(grid, **kw, seed=1)))
 
 
-@pytest.mark.parametrize("bad", [dict(epochs=0), dict(inverse_temperature=0.0), dict(learning_rate=-1e-3),
-                                 dict(evidence=-1)])
+@pytest.mark.parametrize("bad", [dict(epochs=0), dict(inverse_temperature=0.0),
+                                 dict(learning_rate=-1e-3), dict(evidence=-1)])
 def test_explore_cell_rejects_bad_input(grid, bad):
     with pytest.raises(ValueError):
-        sim2.explore_cell(grid, **{**dict(epochs=20), **bad})
+        explore.simulation2(grid, **{**dict(epochs=20), **bad})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -209,12 +204,12 @@ def test_explore_cell_rejects_bad_input(grid, bad):
 
 def test_continuation_without_learning_changes_nothing():
     r = X.free_run_continuation(learning_rate=0.0, free_steps=50, epochs=30, trials=8)
-    assert_array_equal(r["J_after"], r["J_before"])
-    assert r["J_change"] == 0.0
+    assert_array_equal(r.J_after, r.J_before)
+    assert r.J_change == 0.0
     # identical noise streams before and after: identical scores
-    assert r["retrieval_after"] == r["retrieval_before"]
-    assert r["generalization_after"] == r["generalization_before"]
-    assert_array_equal(r["attractors_after"], r["attractors_before"])
+    assert r.retrieval_after == r.retrieval_before
+    assert r.generalization_after == r.generalization_before
+    assert_array_equal(r.attractors_after, r.attractors_before)
 
 
 def test_continuation_first_step_is_the_learning_rule():
@@ -222,26 +217,26 @@ def test_continuation_first_step_is_the_learning_rule():
     r = X.free_run_continuation(inverse_temperature=iT, learning_rate=alpha, free_steps=1,
                                    epochs=30, trials=4)
     cell = X._trained_cell(0, 30, *X.REGIMES["balanced"], 0.001)
-    s0, s1, J0 = cell.network.state, r["free_states"][0], r["J_before"]
+    s0, s1, J0 = cell.network.state, r.free_states[0], r.J_before
     expected = J0 + alpha * (np.outer(s1, s1) - np.outer(cb.langevin(J0 @ s0), s1))
     np.fill_diagonal(expected, 0.0)
-    assert_allclose(r["J_after"], expected, rtol=1e-12, atol=1e-15)
+    assert_allclose(r.J_after, expected, rtol=1e-12, atol=1e-15)
 
 
 def test_continuation_shapes_and_determinism():
     kw = dict(free_steps=120, epochs=30, trials=6)
     a, b = X.free_run_continuation(**kw), X.free_run_continuation(**kw)
     c = X.free_run_continuation(seed=1, **kw)
-    assert a["free_states"].shape == (120, 64) and a["J_after"].shape == (64, 64)
-    assert np.all(np.abs(a["free_states"]) <= 1)
-    assert_array_equal(a["J_after"], b["J_after"])
-    assert a["retrieval_after"] == b["retrieval_after"]
-    assert not np.allclose(a["J_after"], c["J_after"])
-    assert np.all(np.diag(a["J_after"]) == 0) and a["J_change"] > 0
+    assert a.free_states.shape == (120, 64) and a.J_after.shape == (64, 64)
+    assert np.all(np.abs(a.free_states) <= 1)
+    assert_array_equal(a.J_after, b.J_after)
+    assert a.retrieval_after == b.retrieval_after
+    assert not np.allclose(a.J_after, c.J_after)
+    assert np.all(np.diag(a.J_after) == 0) and a.J_change > 0
 
 
-@pytest.mark.parametrize("bad", [dict(free_steps=0), dict(inverse_temperature=-0.1), dict(learning_rate=-1.0),
-                                 dict(epochs=0), dict(trials=0)])
+@pytest.mark.parametrize("bad", [dict(free_steps=0), dict(inverse_temperature=-0.1),
+                                 dict(learning_rate=-1.0), dict(epochs=0), dict(trials=0)])
 def test_continuation_rejects_bad_input(bad):
     with pytest.raises(ValueError):
         X.free_run_continuation(**{**dict(free_steps=5, epochs=10, trials=3), **bad})
@@ -249,16 +244,24 @@ def test_continuation_rejects_bad_input(bad):
 
 def test_digit_correlations_against_corrcoef():
     states = np.random.default_rng(0).uniform(-1, 1, size=(7, 64))
-    c = sim4.digit_correlations(states, every=2)
+    c = analysis.digit_correlations(states, every=2)
     train = datasets.digits().train
     ref = np.corrcoef(np.vstack([states[::2], train]))[:4, 4:]
     assert_allclose(c, ref, rtol=1e-12, atol=1e-14)
 
 
 def test_control_summary_by_hand():
-    ctrl = pd.DataFrame({"seed": [0, 0, 0, 1, 1, 1], "condition": ["sequential", "replay", "rest"] * 2,
-                         "first": [0.1, 0.3, 0.2, 0.0, 0.1, 0.05], "second": [0.2, 0.1, 0.3, 0.4, 0.2, 0.0]})
-    s = sim4.control_summary(types.SimpleNamespace(control=ctrl))
+    ctrl = pd.DataFrame({"seed": [0, 0, 0, 1, 1, 1],
+                         "condition": ["sequential", "replay", "rest"] * 2,
+                         "first": [0.1, 0.3, 0.2, 0.0, 0.1, 0.05],
+                         "second": [0.2, 0.1, 0.3, 0.4, 0.2, 0.0]})
+    s = analysis.retention_summary(types.SimpleNamespace(control=ctrl))
+    assert_array_equal(analysis.retention_summary(ctrl).to_numpy(), s.to_numpy())
+    d = analysis.retention_differences(ctrl)
+    assert_allclose(d["replay - rest"], [0.1, 0.05])
+    assert_allclose(d["rest - sequential"], [0.1, 0.05])
+    with pytest.raises(TypeError, match="control"):
+        analysis.retention_summary(ctrl.drop(columns="first"))
     assert list(s.index) == ["sequential", "replay", "rest"]
     assert_allclose(s.loc["replay", "digits 0-4 mean"], 0.2)
     assert_allclose(s.loc["replay", "digits 0-4 sd"], np.std([0.3, 0.1], ddof=1))
@@ -289,7 +292,7 @@ def test_sim4_figures(sim4_small):
 
 def test_explore_free_run_callback():
     kw = dict(inverse_temperature=0.3, learning_rate=0.002, free_steps=200, epochs=40)
-    fig = sim4.explore_free_run(**kw)
+    fig = explore.simulation4(**kw)
     assert isinstance(fig, plt.Figure)
-    assert_array_equal(_pixels(fig), _pixels(sim4.explore_free_run(**kw)))
-    assert not np.array_equal(_pixels(fig), _pixels(sim4.explore_free_run(**kw, seed=2)))
+    assert_array_equal(pixels(fig), pixels(explore.simulation4(**kw)))
+    assert not np.array_equal(pixels(fig), pixels(explore.simulation4(**kw, seed=2)))

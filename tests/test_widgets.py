@@ -10,22 +10,21 @@ import math
 import warnings
 from functools import partial
 
-import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from fep_core.widgets import (
+    SLIDER_CHOICES,
+    SLIDER_RANGES,
+    float_slider,
+    int_slider,
+    log_slider,
+    panel,
+)
 
-from fep_core.widgets import SLIDER_CHOICES, SLIDER_RANGES, float_slider, int_slider, log_slider, panel  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    plt.close("all")
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -64,7 +63,8 @@ def _failing_callback(exc):
 @pytest.mark.parametrize("exc, shown", [
     (ValueError("no attractor was learned with these settings"),
      "Cannot draw with these settings: no attractor was learned with these settings"),
-    (TypeError("epochs must be an integer"), "Cannot draw with these settings: epochs must be an integer"),
+    (TypeError("epochs must be an integer"),
+     "Cannot draw with these settings: epochs must be an integer"),
     (ZeroDivisionError("float division by zero"), "ZeroDivisionError"),
     (FloatingPointError("overflow encountered in exp"), "FloatingPointError"),
     (KeyError("missing"), "KeyError"),
@@ -107,7 +107,8 @@ def test_unexpected_errors_are_logged_with_their_traceback(caplog):
         panel(_failing_callback(ZeroDivisionError("float division by zero")), x=slider)
         slider.value = 3
     records = [r for r in caplog.records if r.name == "fep_core.widgets"]
-    assert len(records) == 2 and all(r.exc_info and r.exc_info[0] is ZeroDivisionError for r in records)
+    assert len(records) == 2
+    assert all(r.exc_info and r.exc_info[0] is ZeroDivisionError for r in records)
     assert "x=3" in records[-1].getMessage()
 
 
@@ -147,7 +148,8 @@ def test_a_failure_replaces_the_figure_and_a_success_replaces_the_message():
     out = _output(panel(callback, x=slider))
     assert out.outputs[0]["output_type"] == "display_data"
     slider.value = 1
-    assert [o["output_type"] for o in out.outputs] == ["stream"] and "odd x" in out.outputs[0]["text"]
+    assert [o["output_type"] for o in out.outputs] == ["stream"]
+    assert "odd x" in out.outputs[0]["text"]
     slider.value = 2
     assert [o["output_type"] for o in out.outputs] == ["display_data"]
 
@@ -162,7 +164,7 @@ def test_a_callback_that_returns_no_figure_is_reported():
 def test_warnings_of_a_redraw_are_shown_once_below_the_figure():
     def callback(x):
         for _ in range(3):
-            warnings.warn("precision is very high", RuntimeWarning)
+            warnings.warn("precision is very high", RuntimeWarning, stacklevel=2)
         return _drawing_callback(x)
 
     slider = int_slider("x", 0, 0, 10)
@@ -201,8 +203,8 @@ def test_slider_ranges_are_well_formed():
 @pytest.fixture(scope="module")
 def small_grid():
     """A 3 x 3 Simulation-2 grid spanning the sliders' ranges, built like the chapter's
-    (:func:`fep_core.experiments.simulation2`) at few epochs and trials: ``explore_cell`` only
-    looks up the nearest cell and reruns one cell with the grid's number of trials."""
+    (:func:`fep_core.experiments.simulation2`) at few epochs and trials: ``explore.simulation2``
+    only looks up the nearest cell and reruns one cell with the grid's number of trials."""
     from fep_core import experiments as X
 
     return X.simulation2(evidences=[1.0, 11.0, 20.0], inverse_temperatures=[0.01, 0.1, 1.0],
@@ -210,31 +212,36 @@ def small_grid():
 
 
 def _callback(chapter, request):
-    if chapter == "gaussian_primer":
-        from fep_core import gaussian
-        return gaussian.explore
-    if chapter == "natural_gradient":
-        from fep_core import geometry
-        return geometry.explore
-    if chapter == "theory":
-        from fep_core.plotting import theory
-        return theory.explore_node_relaxation
-    if chapter == "simulation1":
-        from fep_core.plotting import sim1
-        return sim1.explore
+    """The chapter's callback, ``fep_core.explore.<chapter>`` (Simulation 2's bound to a grid)."""
+    from fep_core import explore
+
+    callback = getattr(explore, chapter)
     if chapter == "simulation2":
-        from fep_core.plotting import sim2
-        return partial(sim2.explore_cell, request.getfixturevalue("small_grid"))
-    if chapter == "simulation3":
-        from fep_core.plotting import sim3
-        return sim3.explore
-    if chapter == "simulation4":
-        from fep_core.plotting import sim4
-        return sim4.explore_free_run
-    if chapter == "reproduction_report":
-        from fep_core.plotting import report
-        return report.explore
-    raise AssertionError(chapter)
+        return partial(callback, request.getfixturevalue("small_grid"))
+    return callback
+
+
+def test_one_callback_per_chapter_named_after_its_notebook():
+    """fep_core.explore holds exactly one callback per chapter with a panel, named after the
+    notebook's file stem, and each callback takes exactly the chapter's sliders and toggles
+    (plus ``seed`` where it has no slider, and Simulation 2's precomputed grid first)."""
+    import inspect
+    from pathlib import Path
+
+    from fep_core import explore
+
+    callbacks = {name for name in explore.__all__ if inspect.isfunction(getattr(explore, name))}
+    assert callbacks == set(SLIDER_RANGES)
+    book = Path(__file__).resolve().parent.parent / "book"
+    assert callbacks <= {p.stem for p in book.glob("*.ipynb")}
+    for chapter in callbacks:
+        params = list(inspect.signature(getattr(explore, chapter)).parameters)
+        if chapter == "simulation2":
+            assert params[0] == "grid"
+            params = params[1:]
+        controls = set(SLIDER_RANGES[chapter]) | set(SLIDER_CHOICES.get(chapter, {}))
+        assert controls <= set(params), chapter
+        assert set(params) - controls <= {"seed", "n_steps"}, chapter
 
 
 def _log_scale(low, high):
@@ -276,7 +283,8 @@ POINTS += [(chapter, "interior", point) for k, chapter in enumerate(CHAPTERS)
 
 
 def _point_id(point):
-    return ",".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in point.items())
+    return ",".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                    for k, v in point.items())
 
 
 @pytest.mark.parametrize("chapter, kind, point", POINTS,
@@ -307,8 +315,8 @@ def test_slider_defaults_match_the_callbacks_paper_settings():
     assert SLIDER_RANGES["simulation2"]["inverse_temperature"][2] == balanced
     assert SLIDER_RANGES["simulation4"]["inverse_temperature"][2] == balanced
     # the sliders of Simulations 2 and 4 step through the paper's grid of precisions
-    assert SLIDER_RANGES["simulation2"]["inverse_temperature"][:2] == (X.PAPER_INVERSE_TEMPERATURES[0],
-                                                                       X.PAPER_INVERSE_TEMPERATURES[-1])
+    paper_range = (X.PAPER_INVERSE_TEMPERATURES[0], X.PAPER_INVERSE_TEMPERATURES[-1])
+    assert SLIDER_RANGES["simulation2"]["inverse_temperature"][:2] == paper_range
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,22 +373,30 @@ def test_slider_factories_accept_numpy_numbers():
     assert (i.min, i.max, i.value) == (0, 5, 3)
 
 
-def _notebook_panel_controls(chapter):
-    """The keyword controls of the ``panel(...)`` call in ``book/<chapter>.ipynb``: name ->
-    ('slider', (low, high, default)) or ('choice', options)."""
+def _notebook_panel_call(chapter):
+    """The ``panel(...)`` call (an ``ast.Call``) of the one panel cell of
+    ``book/<chapter>.ipynb``."""
     import ast
     import json
     from pathlib import Path
-
-    import fep_core.experiments as X
 
     nb = json.loads((Path(__file__).resolve().parent.parent / "book" / f"{chapter}.ipynb")
                     .read_text(encoding="utf-8"))
     sources = ["".join(c["source"]) for c in nb["cells"]
                if c["cell_type"] == "code" and "panel(" in "".join(c["source"])]
     assert len(sources) == 1, f"{chapter}: expected one panel cell, found {len(sources)}"
-    call = next(node for node in ast.walk(ast.parse(sources[0]))
+    return next(node for node in ast.walk(ast.parse(sources[0]))
                 if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "panel")
+
+
+def _notebook_panel_controls(chapter):
+    """The keyword controls of the ``panel(...)`` call in ``book/<chapter>.ipynb``: name ->
+    ('slider', (low, high, default)) or ('choice', options)."""
+    import ast
+
+    import fep_core.experiments as X
+
+    call = _notebook_panel_call(chapter)
     env = {"float": float, "X": X}
     controls = {}
     for kw in call.keywords:
@@ -410,3 +426,17 @@ def test_notebook_panels_use_the_slider_ranges_tested_here(chapter):
         np.testing.assert_allclose(got, SLIDER_RANGES[chapter][name], rtol=1e-12,
                                    err_msg=f"{chapter}.{name}")
     assert choices == SLIDER_CHOICES.get(chapter, {})
+
+
+@pytest.mark.parametrize("chapter", sorted(SLIDER_RANGES))
+def test_notebook_panels_call_the_chapters_explore_callback(chapter):
+    """Each chapter's panel draws with ``explore.<chapter>`` (Simulation 2's bound to the
+    chapter's grid with ``functools.partial``), imported with ``from fep_core import explore``."""
+    import ast
+
+    call = _notebook_panel_call(chapter)
+    assert len(call.args) == 1, \
+        f"{chapter}: panel takes the callback as its one positional argument"
+    expected = ("partial(explore.simulation2, grid)" if chapter == "simulation2"
+                else f"explore.{chapter}")
+    assert ast.unparse(call.args[0]) == expected

@@ -139,7 +139,8 @@ def main(argv=None) -> int:
                         help="instead of the chapters, run one notebook of this many trivial cells")
     parser.add_argument("--json", type=Path, help="write every execution's record here")
     parser.add_argument("--sliced-poll", action="store_true",
-                        help="poll the kernel's replies as the book build does (book/_ext/bookext.py)")
+                        help="poll the kernel's replies as the book build does "
+                             "(book/_ext/bookext.py)")
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
@@ -176,7 +177,8 @@ def main(argv=None) -> int:
     counts = {}
     for r in records:
         counts[r["outcome"]] = counts.get(r["outcome"], 0) + 1
-    print(f"executions: {len(records)}; " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    print(f"executions: {len(records)}; "
+          + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
     slowest = {}
     for r in records:
         slowest[r["notebook"]] = max(slowest.get(r["notebook"], 0.0), r["slowest_cell_s"])

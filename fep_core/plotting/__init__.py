@@ -31,6 +31,39 @@ def axes_grid(ax, n, *, figsize, nrows=1, **kwargs):
     return axes[0].figure, axes
 
 
+def axes_array(ax, shape, *, figsize, polar=False, **kw):
+    """``(fig, axes)`` with ``axes`` an object array of ``shape``: the axes passed in as ``ax`` (any
+    array-like of ``prod(shape)`` axes, a ``ValueError`` otherwise), or a fresh figure's (polar
+    with ``polar=True``; ``kw`` go to ``plt.subplots``)."""
+    import numpy as np
+
+    if ax is not None:
+        arr = np.asarray(ax, dtype=object).reshape(-1)
+        if arr.size != int(np.prod(shape)):
+            raise ValueError(f"ax must hold {int(np.prod(shape))} axes, got {arr.size}")
+        return arr[0].figure, arr.reshape(shape)
+    fig, arr = plt.subplots(*shape, figsize=figsize, layout="constrained", squeeze=False,
+                            subplot_kw={"projection": "polar"} if polar else None, **kw)
+    return fig, arr
+
+
+DIGIT_CMAP = "gray_r"       # the digits of Simulations 2 and 4
+
+
+def digit_image(ax, vector, *, title=None, vmax=None):
+    """Show a 64-vector as an 8x8 digit (:data:`DIGIT_CMAP`, symmetric about 0; ``vmax``
+    defaults to the largest magnitude, at least 1e-12), without ticks."""
+    import numpy as np
+
+    v = np.asarray(vector, float).reshape(8, 8)
+    lim = vmax if vmax is not None else max(np.abs(v).max(), 1e-12)
+    ax.imshow(v, cmap=DIGIT_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title is not None:
+        ax.set_title(title, fontsize="small")
+
+
 def image(ax, vector, title=None, *, vmax=None, cmap="RdBu_r", fontsize="medium"):
     """Show a pattern (25 -> 5x5, 64 -> 8x8) on a colour scale symmetric about 0; returns the
     image. ``vmax`` defaults to the largest magnitude in the pattern."""

@@ -7,19 +7,18 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ..gaussian import normal_pdf
+from ..geometry import SCHEME_LABELS
 from . import new_axes
 
 SCHEME_COLOURS = {"active_inference": "C0", "natural_gradient": "C3", "logit_descent": "C2"}
 SCHEME_STYLES = {"active_inference": "-", "natural_gradient": "--", "logit_descent": "-."}
 
 
-def _normal_pdf(x, mean, var):
-    return np.exp(-0.5 * (x - mean) ** 2 / var) / np.sqrt(2 * np.pi * var)
-
-
 # --------------------------------------------------------------------------------------------
 # Gaussian primer
-def plot_gaussian_model(y, *, prior_mean, prior_precision, likelihood_precision, posterior, q=None, ax=None):
+def plot_gaussian_model(y, *, prior_mean, prior_precision, likelihood_precision, posterior, q=None,
+                        ax=None):
     """Prior, likelihood (as a function of x), exact posterior and optionally a belief ``q``.
 
     ``posterior`` and ``q`` are ``(mean, var)`` pairs.
@@ -28,12 +27,12 @@ def plot_gaussian_model(y, *, prior_mean, prior_precision, likelihood_precision,
     lo = min(prior_mean - 4 / np.sqrt(prior_precision), y - 4 / np.sqrt(likelihood_precision))
     hi = max(prior_mean + 4 / np.sqrt(prior_precision), y + 4 / np.sqrt(likelihood_precision))
     x = np.linspace(lo, hi, 400)
-    ax.plot(x, _normal_pdf(x, prior_mean, 1 / prior_precision), color="C7", label=r"prior $p(x)$")
-    ax.plot(x, _normal_pdf(x, y, 1 / likelihood_precision), color="C1", ls="--",
+    ax.plot(x, normal_pdf(x, prior_mean, 1 / prior_precision), color="C7", label=r"prior $p(x)$")
+    ax.plot(x, normal_pdf(x, y, 1 / likelihood_precision), color="C1", ls="--",
             label=r"likelihood $p(y\mid x)$ (in $x$)")
-    ax.plot(x, _normal_pdf(x, *posterior), color="C0", lw=2, label=r"posterior $p(x\mid y)$")
+    ax.plot(x, normal_pdf(x, *posterior), color="C0", lw=2, label=r"posterior $p(x\mid y)$")
     if q is not None:
-        ax.plot(x, _normal_pdf(x, *q), color="C3", ls=":", lw=2, label=r"belief $q(x)$")
+        ax.plot(x, normal_pdf(x, *q), color="C3", ls=":", lw=2, label=r"belief $q(x)$")
     ax.axvline(y, color="C1", lw=0.8, alpha=0.6)
     ax.set_xlabel("hidden state $x$")
     ax.set_ylabel("density")
@@ -63,7 +62,8 @@ def plot_blog_comparison(table, ax=None):
     y = table["y"]
     ax.plot(y, table["blog"], "o-", color="C3", label=r"blog: $\sum q\ln(q/p) + \ln p(y)$")
     ax.plot(y, table["with_dx"], "s--", color="C1", label=r"with $dx$: KL $+ \ln p(y)$")
-    ax.plot(y, table["fixed_q"], "^-", color="C0", label=r"correct sign, fixed $q$: KL $- \ln p(y)$")
+    ax.plot(y, table["fixed_q"], "^-", color="C0",
+            label=r"correct sign, fixed $q$: KL $- \ln p(y)$")
     ax.plot(y, table["optimal"], "k-", lw=2, label=r"optimised $q$: $-\ln p(y)$")
     ax.set_yscale("symlog", linthresh=1.0)
     ax.set_xlabel("observation $y$")
@@ -91,9 +91,11 @@ def plot_descent(trajectories, posterior_mean, limit, ax=None):
     return fig
 
 
-def plot_descent_panel(traj, y, *, prior_precision, likelihood_precision, learning_rate, prior_mean=0.0):
+def plot_descent_panel(traj, y, *, prior_precision, likelihood_precision, learning_rate,
+                       prior_mean=0.0):
     """Two panels for the Gaussian widget: q's mean (+/- sd) and F per step."""
-    post_mean = (prior_precision * prior_mean + likelihood_precision * y) / (prior_precision + likelihood_precision)
+    post_mean = ((prior_precision * prior_mean + likelihood_precision * y)
+                 / (prior_precision + likelihood_precision))
     post_sd = 1 / np.sqrt(prior_precision + likelihood_precision)
     var_y = 1 / prior_precision + 1 / likelihood_precision
     surprise = 0.5 * (np.log(2 * np.pi * var_y) + (y - prior_mean) ** 2 / var_y)
@@ -101,7 +103,8 @@ def plot_descent_panel(traj, y, *, prior_precision, likelihood_precision, learni
     k = np.arange(traj.mean.size)
     sd = np.exp(traj.log_sd)
     a1.plot(k, traj.mean, "C3.-", label=r"mean of $q$")
-    a1.fill_between(k, traj.mean - sd, traj.mean + sd, color="C3", alpha=0.15, label=r"$\pm$ sd of $q$")
+    a1.fill_between(k, traj.mean - sd, traj.mean + sd, color="C3", alpha=0.15,
+                    label=r"$\pm$ sd of $q$")
     a1.axhline(post_mean, color="C0", lw=2, label="posterior mean")
     a1.axhspan(post_mean - post_sd, post_mean + post_sd, color="C0", alpha=0.1)
     a1.set_xlabel("update step")
@@ -112,8 +115,10 @@ def plot_descent_panel(traj, y, *, prior_precision, likelihood_precision, learni
     a2.set_xlabel("update step")
     a2.set_ylabel(r"$F - (-\ln p(y))$ (nats)")
     limit = 2 / (prior_precision + likelihood_precision)
-    status = "diverged" if traj.diverged else ("stable" if learning_rate < min(limit, 1.0) else "past the limit")
-    fig.suptitle(f"step {learning_rate:.3g}; stability limit min(2/(π0+πy), 1) = {min(limit, 1.0):.3g} ({status})",
+    status = ("diverged" if traj.diverged
+              else ("stable" if learning_rate < min(limit, 1.0) else "past the limit"))
+    fig.suptitle(f"step {learning_rate:.3g}; stability limit min(2/(π0+πy), 1) = "
+                 f"{min(limit, 1.0):.3g} ({status})",
                  fontsize="medium")
     return fig
 
@@ -139,8 +144,8 @@ def plot_simplex(paths, posterior, geodesic=None, ax=None, labels=None):
         ax.plot(*simplex_xy(geodesic).T, color="k", lw=3, alpha=0.25, label="Fisher–Rao geodesic")
     for scheme, path in paths.items():
         label = labels.get(scheme, scheme) if labels else scheme.replace("_", " ")
-        ax.plot(*simplex_xy(path).T, SCHEME_STYLES.get(scheme, "-"), color=SCHEME_COLOURS.get(scheme),
-                marker=".", ms=4, lw=1.2, label=label)
+        ax.plot(*simplex_xy(path).T, SCHEME_STYLES.get(scheme, "-"),
+                color=SCHEME_COLOURS.get(scheme), marker=".", ms=4, lw=1.2, label=label)
     ax.plot(*simplex_xy(next(iter(paths.values()))[0]), "ks", ms=6, label="start (prior)")
     ax.plot(*simplex_xy(posterior), "k*", ms=12, label="posterior")
     ax.set_aspect("equal")
@@ -174,9 +179,11 @@ def plot_population(df, metric="efficiency", ax=None, labels=None):
     schemes = list(dict.fromkeys(df["scheme"]))
     width = 0.8 / len(schemes)
     for j, scheme in enumerate(schemes):
-        data = [df.loc[(df.n_states == n) & (df.scheme == scheme), metric].dropna().to_numpy() for n in sizes]
+        data = [df.loc[(df.n_states == n) & (df.scheme == scheme), metric].dropna().to_numpy()
+                for n in sizes]
         pos = np.arange(len(sizes)) + (j - (len(schemes) - 1) / 2) * width
-        bp = ax.boxplot(data, positions=pos, widths=width * 0.9, showfliers=False, patch_artist=True)
+        bp = ax.boxplot(data, positions=pos, widths=width * 0.9, showfliers=False,
+                        patch_artist=True)
         for box in bp["boxes"]:
             box.set_facecolor(SCHEME_COLOURS.get(scheme, "C7"))
             box.set_alpha(0.5)
@@ -184,7 +191,8 @@ def plot_population(df, metric="efficiency", ax=None, labels=None):
                 label=labels.get(scheme, scheme) if labels else scheme)
     ax.set_xticks(np.arange(len(sizes)), [str(n) for n in sizes])
     ax.set_xlabel("number of hidden states")
-    ax.set_ylabel(metric.replace("_", " ") + (" (l / d_FR, no units)" if metric == "efficiency" else ""))
+    ax.set_ylabel(metric.replace("_", " ")
+                  + (" (l / d_FR, no units)" if metric == "efficiency" else ""))
     if metric == "steps_to_tol":
         ax.set_yscale("log")
     ax.legend(frameon=False, fontsize="small")
@@ -192,12 +200,14 @@ def plot_population(df, metric="efficiency", ax=None, labels=None):
 
 
 def plot_paired_difference(summary, ax=None, label="natural gradient − active inference"):
-    """Mean relative paired difference per state-space size with its confidence interval (percent)."""
+    """Mean relative paired difference per state-space size with its confidence interval
+    (percent)."""
     fig, ax = new_axes(ax)
     rows = summary.drop(index="all", errors="ignore")
     x = np.arange(len(rows))
     mean = 100 * rows["mean_rel_diff"].astype(float)
-    err = np.vstack([mean - 100 * rows["rel_ci_low"].astype(float), 100 * rows["rel_ci_high"].astype(float) - mean])
+    err = np.vstack([mean - 100 * rows["rel_ci_low"].astype(float),
+                     100 * rows["rel_ci_high"].astype(float) - mean])
     ax.errorbar(x, mean, yerr=err, fmt="o", color="C3", capsize=4, label=label)
     ax.axhline(0, color="k", lw=0.8)
     ax.set_xticks(x, [str(n) for n in rows.index])
@@ -213,52 +223,47 @@ def plot_cb_relaxation(paths, target, ax=None):
     styles = {"plain": ("C2", "-.", "plain gradient"), "natural": ("C3", "--", "natural gradient")}
     for scheme, path in paths.items():
         colour, ls, label = styles.get(scheme, ("C7", "-", scheme))
-        ax.semilogy(np.arange(len(path)), np.maximum(np.abs(path - target), 1e-300), ls, color=colour,
-                    label=f"{label} (start b = {path[0]:.3g})")
+        ax.semilogy(np.arange(len(path)), np.maximum(np.abs(path - target), 1e-300), ls,
+                    color=colour, label=f"{label} (start b = {path[0]:.3g})")
     ax.set_xlabel("update step")
     ax.set_ylabel(r"$|b - b^*|$ (bias, nats per unit state)")
     ax.legend(frameon=False, fontsize="small")
     return fig
 
 
-# Below this Fisher-Rao distance (radians) a path is taken not to have moved: renormalising an
-# unmoved belief changes it by rounding only (~1e-16 per step), real steps are many decades larger.
-STILL_DISTANCE = 1e-12
-
-
-def _efficiency_text(length, distance):
+def _efficiency_text(status, efficiency):
     """``l/d`` label of one path; the 0/0 of a path that never left its start is said in words."""
-    if distance > STILL_DISTANCE:
-        return f"l/d = {length / distance:.3f}"
-    if length > STILL_DISTANCE:
+    if status == "moved":
+        return f"l/d = {efficiency:.3f}"
+    if status == "returned":
         return "l/d undefined:\nthe path returned to its start"
     return "l/d = 0/0:\nthe path did not move"
 
 
-def plot_explore_geometry(paths, posterior, *, n_clipped=0, title=""):
-    """Two panels for the natural-gradient widget: simplex paths, and lengths vs geodesic."""
-    from .. import geometry
+def plot_explore_geometry(paths, measures, *, n_clipped=0, title=""):
+    """Two panels for the natural-gradient widget: simplex paths, and lengths vs geodesic.
 
+    ``paths`` maps scheme -> ``(n_steps+1, 3)`` belief path; ``measures`` is their
+    :class:`fep_core.geometry.PathGeometry` (:func:`fep_core.geometry.path_geometry`), from which
+    every number drawn comes; ``n_clipped`` the natural-gradient steps that left the simplex.
+    """
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(9.5, 4.0), layout="constrained",
                                  gridspec_kw={"width_ratios": [1.1, 1]})
-    start = next(iter(paths.values()))[0]
-    plot_simplex(paths, posterior, geodesic=geometry.geodesic(start, posterior), ax=a1,
-                 labels=geometry.SCHEME_LABELS)
-    d = geometry.fisher_rao(start, posterior)
-    names = list(paths)
-    lengths = [geometry.information_length(paths[s]) for s in names]
+    plot_simplex(paths, measures.posterior, geodesic=measures.geodesic, ax=a1, labels=SCHEME_LABELS)
+    d = measures.distance
+    names = list(measures.schemes)
+    lengths = list(measures.lengths)
     bars = a2.bar(range(len(names)), lengths, color=[SCHEME_COLOURS[s] for s in names], alpha=0.6)
     a2.axhline(d, color="k", ls="--", lw=1, label=f"geodesic distance to posterior {d:.3f}")
-    for b, length, s in zip(bars, lengths, names):
+    for k, (b, length) in enumerate(zip(bars, lengths)):
         # efficiency is measured against the path's own end point; flag paths still on their way
-        end = paths[s][-1]
-        note = "" if geometry.kl_categorical(end, posterior) < 1e-6 else "\n(not converged)"
-        dist = geometry.fisher_rao(start, end)
+        note = "" if measures.converged[k] else "\n(not converged)"
         # a path that did not move has no bar: its note goes above the legend, mid-height
-        y = length if dist > STILL_DISTANCE else 0.4 * max(max(lengths), d)
-        a2.text(b.get_x() + b.get_width() / 2, y, _efficiency_text(length, dist) + note,
+        y = length if measures.status[k] == "moved" else 0.4 * max(max(lengths), d)
+        a2.text(b.get_x() + b.get_width() / 2, y,
+                _efficiency_text(measures.status[k], measures.efficiencies[k]) + note,
                 ha="center", va="bottom", fontsize="small")
-    a2.set_xticks(range(len(names)), [geometry.SCHEME_LABELS[s].split(" (")[0] for s in names],
+    a2.set_xticks(range(len(names)), [SCHEME_LABELS[s].split(" (")[0] for s in names],
                   fontsize="small", rotation=10)
     a2.set_ylabel("information length (dimensionless)")
     a2.legend(frameon=False, fontsize="small", loc="lower right")

@@ -1,8 +1,8 @@
 """Figures of the chapter "Reproduction report".
 
 Every ``plot_*`` takes tables from :mod:`fep_core.report` and ``ax=None`` (or a sequence of axes
-of the documented length) and returns the Figure. :func:`explore` is the chapter's interactive
-callback: it reruns Simulation 1 for a chosen variant and draws what it learned. No model logic
+of the documented length) and returns the Figure. :func:`plot_explore` draws the figure of the
+chapter's interactive callback (:func:`fep_core.explore.reproduction_report`). No model logic
 here: every number comes from :mod:`fep_core.report` and :mod:`fep_core.experiments`.
 """
 from __future__ import annotations
@@ -11,10 +11,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from . import axes_grid as _axes
-from . import image
+from .. import paper
+from . import axes_grid as _axes, image
 
-__all__ = ["STATUS_COLOURS", "plot_reproduction", "plot_variants", "plot_long_training", "explore"]
+__all__ = ["STATUS_COLOURS", "plot_reproduction", "plot_variants", "plot_long_training",
+           "plot_explore"]
 
 STATUS_COLOURS = {"reproduced": "#1b7837", "close": "#b8860b", "differs": "#b2182b"}
 
@@ -29,7 +30,8 @@ def _strip(ax, k, values, colour, *, rng):
         ax.text(k, 0.5, "undefined", transform=ax.get_xaxis_transform(), ha="center",
                 fontsize="x-small", color="0.4")
         return
-    ax.plot(k + rng.uniform(-0.12, 0.12, v.size), v, "o", ms=3.5, color=colour, alpha=0.55, mec="none")
+    ax.plot(k + rng.uniform(-0.12, 0.12, v.size), v, "o", ms=3.5, color=colour, alpha=0.55,
+            mec="none")
     sd = v.std(ddof=1) if v.size > 1 else 0.0
     ax.errorbar(k + 0.25, v.mean(), yerr=sd, fmt="s", ms=4, color="k", capsize=3, lw=1)
 
@@ -38,7 +40,8 @@ def plot_reproduction(table, ax=None):
     """Every reported *number* (rows of :func:`fep_core.report.reproduction_table` of kind
     "number"): this book's values over seeds (points), their mean +- sd (black) and the paper's
     value (red diamond); the status labels each panel."""
-    if not isinstance(table, pd.DataFrame) or not {"kind", "values", "paper", "status"} <= set(table.columns):
+    if (not isinstance(table, pd.DataFrame)
+            or not {"kind", "values", "paper", "status"} <= set(table.columns)):
         raise TypeError("table must be a DataFrame from fep_core.report.reproduction_table")
     nums = table[table.kind == "number"]
     if nums.empty:
@@ -46,7 +49,7 @@ def plot_reproduction(table, ax=None):
     n = len(nums)
     fig, axes = _axes(ax, n, figsize=(12.0, 2.3 * int(np.ceil(n / 5))), nrows=int(np.ceil(n / 5)))
     rng = np.random.default_rng(0)         # jitter only
-    for a, (key, row) in zip(axes, nums.iterrows()):
+    for a, (_key, row) in zip(axes, nums.iterrows()):
         _strip(a, 0, row["values"], "C0", rng=rng)
         a.plot(0.5, row["paper"], "D", color="C3", ms=7, label="paper")
         a.set_xlim(-0.5, 1.0)
@@ -56,7 +59,8 @@ def plot_reproduction(table, ax=None):
                      fontweight="bold")
         a.set_ylabel("value", fontsize="small")
         a.tick_params(labelsize="x-small")
-        lo, hi = np.nanmin([*row["values"], row["paper"]]), np.nanmax([*row["values"], row["paper"]])
+        lo, hi = (np.nanmin([*row["values"], row["paper"]]),
+                  np.nanmax([*row["values"], row["paper"]]))
         pad = 0.15 * (hi - lo) if hi > lo else max(0.05, 0.05 * abs(hi))
         a.set_ylim(lo - pad, hi + pad)
     axes[0].legend(frameon=False, fontsize="x-small", loc="best")
@@ -79,12 +83,15 @@ def plot_variants(prediction, schedule, learning_rate, ax=None):
         if not isinstance(d, dict) or {"simulation1", "simulation2"} - set(d):
             raise TypeError(f"{name} must be the dict returned by fep_core.report.{name}_effect")
     if not isinstance(learning_rate, pd.DataFrame) or "variant" not in learning_rate:
-        raise TypeError("learning_rate must be the DataFrame of fep_core.report.learning_rate_effect")
+        raise TypeError("learning_rate must be the DataFrame of "
+                        "fep_core.report.learning_rate_effect")
     s1 = pd.concat([prediction["simulation1"],
                     schedule["simulation1"][schedule["simulation1"].variant == "sequential"]])
     code1 = prediction["simulation1"].variant.iloc[0]
-    s1_groups = [(code1, "code"), ("paper: L(b + h)", "paper's\nprediction"), ("sequential", "sequential")]
-    s2 = pd.concat([prediction["simulation2"], schedule["simulation2"][schedule["simulation2"].variant == "sequential"],
+    s1_groups = [(code1, "code"), ("paper: L(b + h)", "paper's\nprediction"),
+                 ("sequential", "sequential")]
+    s2 = pd.concat([prediction["simulation2"],
+                    schedule["simulation2"][schedule["simulation2"].variant == "sequential"],
                     learning_rate[learning_rate.variant != learning_rate.variant.iloc[0]]])
     code2 = prediction["simulation2"].variant.iloc[0]
     fast = learning_rate.variant.iloc[-1]
@@ -95,20 +102,26 @@ def plot_variants(prediction, schedule, learning_rate, ax=None):
         top, bottom = fig.subfigures(2, 1)
         axes = list(top.subplots(1, 2)) + list(bottom.subplots(1, 3))
         top.suptitle("Simulation 1 (bars)", fontsize="medium")
-        bottom.suptitle("Simulation 2, balanced cell (evidence 11, precision 0.167)", fontsize="medium")
+        e, t = paper.REGIMES["balanced"]
+        bottom.suptitle(f"Simulation 2, balanced cell (evidence {e:g}, precision {t:.3f})",
+                        fontsize="medium")
     else:
         fig, axes = _axes(ax, 5, figsize=None)
     rng = np.random.default_rng(1)
-    panels = [(axes[0], s1, s1_groups, "attractor_correlation", "attractor correlation", -0.19),
+    panels = [(axes[0], s1, s1_groups, "attractor_correlation", "attractor correlation",
+               paper.value("s1_attr_corr")),
               (axes[1], s1, s1_groups, "asymmetry", "asymmetry of J", None),
-              (axes[2], s2, s2_groups, "retrieval", "retrieval (median score)", 0.292),
-              (axes[3], s2, s2_groups, "generalization", "generalisation (median score)", 0.07),
-              (axes[4], s2, s2_groups, "n_attractors", "number of attractors", 10)]
-    for a, df, groups, col, label, paper in panels:
+              (axes[2], s2, s2_groups, "retrieval", "retrieval (median score)",
+               paper.value("s2_balanced_retrieval")),
+              (axes[3], s2, s2_groups, "generalization", "generalisation (median score)",
+               paper.value("s2_balanced_generalization")),
+              (axes[4], s2, s2_groups, "n_attractors", "number of attractors",
+               paper.value("s2_balanced_n_attractors"))]
+    for a, df, groups, col, label, reported in panels:
         for k, (variant, _) in enumerate(groups):
             _strip(a, k, df.loc[df.variant == variant, col], f"C{k}", rng=rng)
-        if paper is not None:
-            a.axhline(paper, color="C3", ls="--", lw=1, label="paper")
+        if reported is not None:
+            a.axhline(reported, color="C3", ls="--", lw=1, label="paper")
             a.legend(frameon=False, fontsize="x-small", loc="best")
         a.axhline(0, color="0.7", lw=0.6)
         a.set_xticks(range(len(groups)), [g[1] for g in groups], fontsize="small")
@@ -126,7 +139,8 @@ def plot_long_training(epochs_table, grid_table, ax=None):
     need = {"seed", "epochs", "asymmetry", "norm_symmetric", "norm_antisymmetric", "converged"}
     if not isinstance(epochs_table, pd.DataFrame) or not need <= set(epochs_table.columns):
         raise TypeError("epochs_table must be the DataFrame of fep_core.report.asymmetry_vs_epochs")
-    if not isinstance(grid_table, pd.DataFrame) or not {"inverse_temperature", "asymmetry"} <= set(grid_table.columns):
+    if (not isinstance(grid_table, pd.DataFrame)
+            or not {"inverse_temperature", "asymmetry"} <= set(grid_table.columns)):
         raise TypeError("grid_table must be a Simulation2Result.table")
     fig, (a, b, c) = _axes(ax, 3, figsize=(12.0, 3.6))
     for k, (seed, df) in enumerate(epochs_table.groupby("seed")):
@@ -155,7 +169,8 @@ def plot_long_training(epochs_table, grid_table, ax=None):
     b.legend(frameon=False, fontsize="x-small")
     b.set_title("(b) the two parts of J", fontsize="small")
     per = grid_table.groupby("inverse_temperature").asymmetry.agg(["median", "min", "max"])
-    c.fill_between(per.index, per["min"], per["max"], color="C2", alpha=0.25, lw=0, label="min-max over evidence")
+    c.fill_between(per.index, per["min"], per["max"], color="C2", alpha=0.25, lw=0,
+                   label="min-max over evidence")
     c.plot(per.index, per["median"], "-o", color="C2", ms=3, label="median over evidence")
     c.set_xscale("log")
     c.set_xlabel("precision (inverse temperature)")
@@ -171,52 +186,42 @@ def _image(ax, vector, title):
     image(ax, vector, title, vmax=1.0, fontsize="small")
 
 
-def explore(inverse_temperature=0.1, learning_rate=0.01, prediction="code", schedule="synchronous", seed=0):
-    """Interactive callback: Simulation 1 with the chosen precision, learning rate, prediction
-    rule and update schedule, next to the reference code's rule at the same settings.
+def plot_explore(runs, *, inverse_temperature, learning_rate, prediction, schedule, seed):
+    """The Interactive section's figure for :func:`fep_core.explore.reproduction_report`.
 
-    Shows the chosen variant's two attractors and bars of the attractor correlation and the
-    coupling asymmetry for both. Raises ValueError for invalid settings or when the chosen
-    variant learns no attractor (both bars relax to zero), where a correlation is undefined.
+    ``runs`` maps ``"chosen"`` (the variant with the quoted prediction rule and schedule) and,
+    unless that is the reference code's rule, ``"code"`` to a
+    :class:`~fep_core.experiments.Simulation1Result`. Shows the chosen variant's two attractors
+    and bars of the attractor correlation and the coupling asymmetry of every run.
     """
-    from .. import experiments
-
-    runs = {}
-    variants = [("chosen", prediction, schedule)]
-    if (prediction, schedule) != ("code", "synchronous"):
-        variants.append(("code", "code", "synchronous"))
-    for name, pred, sched in variants:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            r = experiments.simulation1(seed=seed, inverse_temperature=inverse_temperature,
-                                        learning_rate=learning_rate, prediction=pred, schedule=sched)
-        runs[name] = r
     r = runs["chosen"]
-    size = float(np.max(np.abs(r.attractors)))
-    if size < 1e-3 or not np.isfinite(r.attractor_correlation):
-        raise ValueError(f"no attractor was learned with these settings (both bars relax to the zero "
-                         f"state, largest |state| = {size:.1g}); raise the precision or the learning rate")
     fig, axes = plt.subplots(1, 4, figsize=(11.0, 3.2), layout="constrained",
                              gridspec_kw={"width_ratios": [1, 1, 1.3, 1.3]})
     for k in range(2):
         tag = "" if r.attractors_converged[k] else " (not converged)"
         _image(axes[k], r.attractors[k], f"attractor {k + 1}{tag}")
     labels = {"chosen": f"{prediction} prediction,\n{schedule}", "code": "reference code"}
-    for a, attr, title, paper in ((axes[2], "attractor_correlation", "attractor correlation", -0.19),
-                                  (axes[3], "asymmetry", "asymmetry of J", None)):
+    for a, attr, title, reported in ((axes[2], "attractor_correlation", "attractor correlation",
+                                      paper.value("s1_attr_corr")),
+                                     (axes[3], "asymmetry", "asymmetry of J", None)):
         names = list(runs)
         vals = [getattr(runs[n], attr) for n in names]
         a.bar(range(len(names)), vals, color=["C0", "0.6"][:len(names)], width=0.6)
         for k, v in enumerate(vals):
-            a.text(k, v, f"{v:.2f}", ha="center", va="bottom" if v >= 0 else "top", fontsize="small")
-        if paper is not None:
-            a.axhline(paper, color="C3", ls="--", lw=1, label="paper (-0.19)")
+            a.text(k, v, f"{v:.2f}", ha="center", va="bottom" if v >= 0 else "top",
+                   fontsize="small")
+        if reported is not None:
+            a.axhline(reported, color="C3", ls="--", lw=1, label=f"paper ({reported:.2f})")
             a.legend(frameon=False, fontsize="x-small", loc="lower right")
         a.axhline(0, color="k", lw=0.6)
         a.set_xticks(range(len(names)), [labels[n] for n in names], fontsize="x-small")
         a.set_xlabel("rule", fontsize="small")
         a.set_ylabel(title, fontsize="small")
-        a.set_ylim(-1.1, 1.1) if attr == "attractor_correlation" else a.set_ylim(0, max(1.0, 1.1 * max(vals)))
-    fig.suptitle(f"Simulation 1, precision {inverse_temperature:.3g}, learning rate {learning_rate:.3g}, "
-                 f"seed {seed}: attractor r = {r.attractor_correlation:.2f}, asymmetry {r.asymmetry:.2f}",
+        (a.set_ylim(-1.1, 1.1) if attr == "attractor_correlation"
+         else a.set_ylim(0, max(1.0, 1.1 * max(vals))))
+    fig.suptitle(f"Simulation 1, precision {inverse_temperature:.3g}, "
+                 f"learning rate {learning_rate:.3g}, "
+                 f"seed {seed}: attractor r = {r.attractor_correlation:.2f}, "
+                 f"asymmetry {r.asymmetry:.2f}",
                  fontsize="medium")
     return fig

@@ -3,7 +3,8 @@
 Every ``plot_*`` takes a :class:`fep_core.experiments.Simulation1Result` (or, for the seed
 study, the DataFrame of :func:`fep_core.experiments.simulation1_seeds`) and ``ax=None``, and
 returns the Figure. Multi-panel figures accept a sequence of axes of the documented length.
-:func:`explore` is the chapter's interactive callback: it reruns the simulation and redraws.
+:func:`plot_explore` draws the figure of the chapter's interactive callback
+(:func:`fep_core.explore.simulation1`).
 No model logic here: every number comes from ``fep_core.experiments``.
 """
 from __future__ import annotations
@@ -11,18 +12,11 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import axes_grid as _axes
-from . import image, new_axes
+from .. import paper
+from . import axes_grid as _axes, image, new_axes
 
-__all__ = ["PAPER_DATA_CORRELATION", "PAPER_ATTRACTOR_CORRELATION", "CODE_ATTRACTOR_CORRELATION",
-           "smooth", "plot_patterns", "plot_training_vfe", "plot_attractors", "plot_coupling",
-           "plot_probes", "plot_seed_correlations", "explore"]
-
-# Spisak & Friston (2025), Simulation 1: pattern correlation, attractor correlation in the text
-# and in the output of the authors' code.
-PAPER_DATA_CORRELATION = 0.77
-PAPER_ATTRACTOR_CORRELATION = -0.19
-CODE_ATTRACTOR_CORRELATION = -0.20
+__all__ = ["smooth", "plot_patterns", "plot_training_vfe", "plot_attractors", "plot_coupling",
+           "plot_probes", "plot_seed_correlations", "plot_explore"]
 
 PATTERN_NAMES = ("vertical bar", "horizontal bar")
 ATTRACTOR_COLOURS = ("C0", "C3")
@@ -161,9 +155,13 @@ def plot_probes(result, ax=None):
     return fig
 
 
-def plot_seed_correlations(table, ax=None, *, paper=PAPER_ATTRACTOR_CORRELATION,
-                           code=CODE_ATTRACTOR_CORRELATION, data=PAPER_DATA_CORRELATION):
-    """Attractor correlation per seed (DataFrame of ``simulation1_seeds``) against the paper."""
+def plot_seed_correlations(table, ax=None):
+    """Attractor correlation per seed (DataFrame of ``simulation1_seeds``) against the paper's
+    value in its text and in its code's output, and the patterns' correlation
+    (:mod:`fep_core.paper`)."""
+    reported = paper.value("s1_attr_corr")
+    code = paper.CODE_DIFFERENCES["s1_attr_corr"][0]
+    data = paper.value("s1_data_corr")
     fig, ax = new_axes(ax, figsize=(6.0, 3.2))
     r = np.asarray(table["attractor_correlation"], dtype=float)
     seeds = np.asarray(table["seed"])
@@ -172,7 +170,7 @@ def plot_seed_correlations(table, ax=None, *, paper=PAPER_ATTRACTOR_CORRELATION,
     m, s = r.mean(), r.std(ddof=1) if r.size > 1 else 0.0
     ax.axvspan(m - s, m + s, color="C0", alpha=0.15, label=f"mean ± sd = {m:.3f} ± {s:.3f}")
     ax.axvline(m, color="C0", lw=1.5)
-    ax.axvline(paper, color="k", ls="--", lw=1.2, label=f"paper (text) {paper:.2f}")
+    ax.axvline(reported, color="k", ls="--", lw=1.2, label=f"paper (text) {reported:.2f}")
     ax.axvline(code, color="k", ls=":", lw=1.2, label=f"paper (code output) {code:.2f}")
     ax.axvline(data, color="C7", lw=1.2, label=f"patterns {data:.2f}")
     ax.set_xlim(min(-0.5, r.min() - 0.05), 1.0)
@@ -184,23 +182,11 @@ def plot_seed_correlations(table, ax=None, *, paper=PAPER_ATTRACTOR_CORRELATION,
     return fig
 
 
-def explore(inverse_temperature=0.1, learning_rate=0.01, evidence=30.0, epochs=500, seed=0):
-    """Interactive callback: train Simulation 1 with these settings and draw what it learned.
-
-    Raises ValueError when the settings are invalid, or when the trained network has no
-    attractor (both bars relax to the zero state), where correlations would be meaningless.
-    """
-    from .. import experiments
-
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = experiments.simulation1(seed=seed, evidence=evidence,
-                                    inverse_temperature=inverse_temperature,
-                                    learning_rate=learning_rate, epochs=epochs)
-    size = float(np.max(np.abs(r.attractors)))
-    if size < 1e-3 or not np.isfinite(r.attractor_correlation):
-        raise ValueError(f"no attractor was learned with these settings (both bars relax to the "
-                         f"zero state, largest |state| = {size:.1g}), so raise the learning rate, "
-                         f"the epochs or the precision")
+def plot_explore(r, *, inverse_temperature, learning_rate, evidence, epochs, seed):
+    """The Interactive section's figure for :func:`fep_core.explore.simulation1`: the patterns,
+    the attractors, the free energy along training and the retrieval and generalisation probes
+    of a :class:`~fep_core.experiments.Simulation1Result` ``r`` trained with the settings quoted
+    in the title."""
     fig = plt.figure(figsize=(10.0, 5.6), layout="constrained")
     top, bottom = fig.subfigures(2, 1, height_ratios=[1.0, 1.15])
     imgs = top.subplots(1, 4)

@@ -3,20 +3,18 @@
 Every ``plot_*`` takes a result computed by :mod:`fep_core.experiments` (a
 :class:`~fep_core.experiments.Simulation2Result` grid, or a dict of
 :class:`~fep_core.experiments.DigitCellResult` regimes) and ``ax=None``: either nothing (the
-function makes its own figure) or the axes to draw into, and returns the Figure. The helpers
-that turn the grid table into matrices and summaries (``grid_matrix``, ``optimal_region``,
-``precision_profile``) only reshape numbers already computed. :func:`explore_cell` is the
-chapter's interactive callback.
+function makes its own figure) or the axes to draw into, and returns the Figure. The grid table
+is reshaped and summarised by :mod:`fep_core.analysis` (``grid_matrix``, ``best_region``,
+``precision_profile``), which the chapter and the report share. :func:`plot_explore` draws the
+figure of the chapter's interactive callback (:func:`fep_core.explore.simulation2`).
 """
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 import matplotlib.pyplot as plt
+import numpy as np
 
-from . import new_axes
-from .. import datasets, experiments, metrics
-from .._validation import count, positive
+from .. import analysis, datasets, metrics, paper
+from . import axes_array as _axes_array, digit_image as _image, new_axes
 
 # Heatmap panels of the paper's Fig 4A: column -> (title, colour map, which end is optimal).
 GRID_PANELS = {
@@ -25,59 +23,8 @@ GRID_PANELS = {
     "orthogonality": ("attractor orthogonality |90° − angle| (°)", "magma_r", "low"),
     "n_attractors": ("number of attractors", "cividis", "ten"),
 }
-REGIME_MARKERS = {"high complexity": ("^", "C3"), "balanced": ("o", "white"), "low complexity": ("s", "C1")}
-DIGIT_CMAP = "gray_r"
-
-
-# ---------------------------------------------------------------------------------------------
-# Reshaping the grid table
-
-
-def grid_matrix(table, column):
-    """Values of ``column`` as a matrix over the grid.
-
-    Returns ``(evidences (E,), inverse_temperatures (I,), values (E, I))``, axes sorted ascending.
-    """
-    if column not in table.columns:
-        raise ValueError(f"column must be one of {list(table.columns)}, got {column!r}")
-    wide = table.pivot(index="evidence", columns="inverse_temperature", values=column).sort_index()
-    wide = wide.reindex(sorted(wide.columns), axis=1)
-    return wide.index.to_numpy(float), wide.columns.to_numpy(float), wide.to_numpy(float)
-
-
-def optimal_region(table, column, *, fraction=0.1, n_patterns=10):
-    """Boolean matrix (E, I) of the grid cells where ``column`` is at its best.
-
-    Retrieval and generalisation: the top ``fraction`` of cells (value at or above the
-    ``1 - fraction`` quantile). Orthogonality: the ``fraction`` of cells (with at least two
-    attractors) closest to orthogonal. Number of attractors: exactly ``n_patterns`` (one per
-    training digit).
-    """
-    if not 0 < fraction < 1:
-        raise ValueError(f"fraction must lie in (0, 1), got {fraction}")
-    _, _, v = grid_matrix(table, column)
-    best = GRID_PANELS[column][2] if column in GRID_PANELS else "high"
-    if best == "ten":
-        return v == n_patterns
-    finite = np.isfinite(v)
-    if not finite.any():
-        return np.zeros_like(finite)
-    if best == "high":
-        return finite & (v >= np.quantile(v[finite], 1 - fraction))
-    return finite & (v <= np.quantile(v[finite], fraction))
-
-
-def precision_profile(table, column):
-    """How ``column`` depends on precision: per inverse temperature, the best value over
-    evidence levels, the evidence level attaining it and the median over evidence levels.
-
-    Returns a DataFrame indexed by inverse temperature.
-    """
-    ev, its, v = grid_matrix(table, column)
-    best = np.nanargmax(v, axis=0)
-    return pd.DataFrame({"best": v[best, np.arange(its.size)], "best_evidence": ev[best],
-                         "median": np.nanmedian(v, axis=0)},
-                        index=pd.Index(its, name="inverse_temperature"))
+REGIME_MARKERS = {"high complexity": ("^", "C3"), "balanced": ("o", "white"),
+                  "low complexity": ("s", "C1")}
 
 
 def _edges(centres, log):
@@ -124,53 +71,33 @@ def _log_precision_axis(ax):
     ax.set_xlabel("precision (inverse temperature) iT")
 
 
-def _axes_array(ax, shape, *, figsize, polar=False, **kw):
-    """``ax`` given: check it is an array of the expected shape. Else make a figure."""
-    if ax is not None:
-        arr = np.asarray(ax, dtype=object).reshape(-1)
-        if arr.size != int(np.prod(shape)):
-            raise ValueError(f"ax must hold {int(np.prod(shape))} axes, got {arr.size}")
-        return arr[0].figure, arr.reshape(shape)
-    fig, arr = plt.subplots(*shape, figsize=figsize, layout="constrained", squeeze=False,
-                            subplot_kw={"projection": "polar"} if polar else None, **kw)
-    return fig, arr
-
-
-def _image(ax, vector, *, title=None, vmax=None):
-    v = np.asarray(vector, float).reshape(8, 8)
-    lim = vmax if vmax is not None else max(np.abs(v).max(), 1e-12)
-    ax.imshow(v, cmap=DIGIT_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    if title is not None:
-        ax.set_title(title, fontsize="small")
-
-
 # ---------------------------------------------------------------------------------------------
 # The grid (Fig 4A)
 
 
-def plot_grid_heatmaps(result, ax=None, *, fraction=0.1, regimes=None):
+def plot_grid_heatmaps(result, ax=None, *, fraction=paper.TOP_FRACTION, regimes=None):
     """The four heatmaps of the paper's Fig 4A over evidence x inverse temperature (log axis).
 
-    Each panel contours its optimal region (:func:`optimal_region`: top ``fraction`` of cells,
-    the most orthogonal ``fraction``, or exactly ten attractors) and marks the three regimes.
-    ``ax``: None or 4 axes.
+    Each panel contours its optimal region (:func:`fep_core.analysis.best_region`: top
+    ``fraction`` of cells, the most orthogonal ``fraction``, or exactly ten attractors) and marks
+    the three regimes. ``ax``: None or 4 axes.
     """
-    regimes = experiments.REGIMES if regimes is None else regimes
+    regimes = paper.REGIMES if regimes is None else regimes
     fig, axes = _axes_array(ax, (2, 2), figsize=(10.0, 7.4))
     table = result.table
     for a, (col, (title, cmap, _)) in zip(axes.ravel(), GRID_PANELS.items()):
-        ev, its, v = grid_matrix(table, col)
+        ev, its, v = analysis.grid_matrix(table, col)
         kw, cbar = {}, {}
         if col == "n_attractors":
             kw = dict(vmin=0.5, vmax=max(10.5, np.nanmax(v) + 0.5))
-        elif col == "orthogonality":      # a few 2-attractor cells near 90 degrees would wash out the rest
+        elif col == "orthogonality":
+            # a few 2-attractor cells near 90 degrees would wash out the rest
             kw, cbar = dict(vmin=0.0, vmax=45.0), dict(extend="max")
         xe, ye = _edges(its, True), _edges(ev, False)
         mesh = a.pcolormesh(xe, ye, np.ma.masked_invalid(v), cmap=cmap, shading="flat", **kw)
         a.set_facecolor("0.85")          # undefined cells (orthogonality with < 2 attractors)
-        _outline(a, optimal_region(table, col, fraction=fraction), xe, ye, colors="red", linewidths=1.8)
+        _outline(a, analysis.best_region(table, col, fraction=fraction), xe, ye, colors="red",
+                 linewidths=1.8)
         for name, (e, t) in regimes.items():
             if ye[0] <= e <= ye[-1] and xe[0] <= t <= xe[-1]:
                 m, c = REGIME_MARKERS.get(name, ("o", "k"))
@@ -190,9 +117,11 @@ def plot_precision_profiles(result, ax=None):
     fig, ax = new_axes(ax, figsize=(6.0, 3.8))
     for col, colour, label in (("retrieval", "C0", "retrieval"),
                                ("generalization", "C2", "generalisation")):
-        prof = precision_profile(result.table, col)
-        ax.plot(prof.index, prof["best"], "-o", color=colour, ms=4, label=f"{label}: best over evidence")
-        ax.plot(prof.index, prof["median"], "--", color=colour, label=f"{label}: median over evidence")
+        prof = analysis.precision_profile(result.table, col)
+        ax.plot(prof.index, prof["best"], "-o", color=colour, ms=4,
+                label=f"{label}: best over evidence")
+        ax.plot(prof.index, prof["median"], "--", color=colour,
+                label=f"{label}: median over evidence")
     ax.axvspan(0.1, 0.5, color="0.9", zorder=0, label="iT 0.1–0.5")
     ax.axhline(0, color="k", lw=0.6)
     _log_precision_axis(ax)
@@ -213,10 +142,12 @@ def plot_regime_attractors(cells, ax=None, *, digits=None):
     d = datasets.digits() if digits is None else digits
     train = d.train if hasattr(d, "train") else np.asarray(d)
     width = max(train.shape[0], max(len(c.attractors) for c in cells.values()))
-    fig, axes = _axes_array(ax, (1 + len(cells), width), figsize=(1.0 * width, 1.25 * (1 + len(cells))))
+    fig, axes = _axes_array(ax, (1 + len(cells), width),
+                            figsize=(1.0 * width, 1.25 * (1 + len(cells))))
     rows = [("training digits", train, None)]
     for name, c in cells.items():
-        rows.append((f"{name}\n(ev {c.evidence:g}, iT {c.inverse_temperature:.3g})", c.attractors, 1.0))
+        rows.append((f"{name}\n(ev {c.evidence:g}, iT {c.inverse_temperature:.3g})", c.attractors,
+                     1.0))
     for r, (label, imgs, vmax) in enumerate(rows):
         for k in range(width):
             a = axes[r, k]
@@ -240,7 +171,8 @@ def plot_angle_histograms(cells, ax=None, *, digits=None, bins=18):
     for a, (name, vec) in zip(axes.ravel(), sets):
         ang = metrics.pairwise_angles(vec) if len(vec) > 1 else np.array([])
         counts, _ = np.histogram(np.radians(ang), bins=edges)
-        a.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color="C0", edgecolor="k", lw=0.5)
+        a.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color="C0", edgecolor="k",
+              lw=0.5)
         a.set_thetamin(0)
         a.set_thetamax(180)
         a.set_xticks(np.radians([0, 45, 90, 135, 180]))
@@ -281,19 +213,20 @@ def plot_example_trials(cells, ax=None, *, trial=0):
     fig, axes = _axes_array(ax, (len(cells), 6), figsize=(7.5, 1.45 * len(cells) + 0.4))
     d = datasets.digits()
     for r, (name, c) in enumerate(cells.items()):
-        scale = 0.1 * c.evidence
-        ret_orig = scale * d.train[trial % len(d.train)]
-        gen_orig = scale * d.test[c.generalization_index[trial]]
+        ret_orig = metrics.retrieval_targets(d.train[trial % len(d.train)], c.evidence)
+        gen_orig = metrics.retrieval_targets(d.test[c.generalization_index[trial]], c.evidence)
         for k, (test, orig, kind) in enumerate(((c.retrieval, ret_orig, "retrieval"),
                                                  (c.generalization, gen_orig, "generalisation"))):
             lim = np.abs(orig).max()
             score = test["score"][trial]
             imgs = [(test["noisy"][trial], "noisy input", lim),
-                    (test["response"][trial], f"output ({score:+.2f})", 1.0), (orig, "original", lim)]
+                    (test["response"][trial], f"output ({score:+.2f})", 1.0),
+                    (orig, "original", lim)]
             for j, (img, title, vmax) in enumerate(imgs):
                 if r == 0:
                     title = f"{kind}:\n{title}"
-                _image(axes[r, 3 * k + j], img, vmax=vmax, title=title if r == 0 or j == 1 else None)
+                _image(axes[r, 3 * k + j], img, vmax=vmax,
+                       title=title if r == 0 or j == 1 else None)
         axes[r, 0].set_ylabel(name, fontsize="x-small")
     return fig
 
@@ -310,10 +243,13 @@ def plot_learning_rate_effect(table, ax=None):
     for a, col in zip(axes.ravel(), cols):
         for j, lr in enumerate(rates):
             sub = table[table["learning_rate"] == lr].set_index("regime").reindex(regimes)
-            a.bar(np.arange(len(regimes)) + (j - (len(rates) - 1) / 2) * w, sub[col].to_numpy(float),
-                  width=w, label=f"learning rate {lr:g}", color=f"C{j}")
-        a.set_xticks(np.arange(len(regimes)), [r.replace(" ", "\n") for r in regimes], fontsize="x-small")
-        a.set_title(col.replace("_", " ").replace("generalization", "generalisation"), fontsize="medium")
+            a.bar(np.arange(len(regimes)) + (j - (len(rates) - 1) / 2) * w,
+                  sub[col].to_numpy(float), width=w, label=f"learning rate {lr:g}",
+                  color=f"C{j}")
+        a.set_xticks(np.arange(len(regimes)), [r.replace(" ", "\n") for r in regimes],
+                     fontsize="x-small")
+        a.set_title(col.replace("_", " ").replace("generalization", "generalisation"),
+                    fontsize="medium")
         a.axhline(0, color="k", lw=0.6)
     axes.ravel()[0].legend(fontsize="x-small", frameon=False)
     return fig
@@ -323,38 +259,21 @@ def plot_learning_rate_effect(table, ax=None):
 # Interactive callback
 
 
-def _nearest(values, x, log):
-    values = np.asarray(values, float)
-    d = np.abs(np.log(values) - np.log(x)) if log else np.abs(values - x)
-    return float(values[np.argmin(d)])
+def plot_explore(grid, k, cell, *, evidence, inverse_temperature, learning_rate, epochs):
+    """The Interactive section's figure for :func:`fep_core.explore.simulation2`: the computed
+    grid's cell ``k`` (a row of ``grid.table``) next to ``cell``, a fresh
+    :func:`fep_core.experiments.simulation2_cell` run at the quoted evidence, precision, learning
+    rate and number of epochs.
 
-
-def explore_cell(grid, *, evidence=11, inverse_temperature=float(experiments.PAPER_INVERSE_TEMPERATURES[11]),
-                 learning_rate=0.001, epochs=1000, seed=0):
-    """Interactive callback: the computed grid's cell nearest to (evidence, precision) next to a
-    fresh single-cell run at exactly the chosen precision, learning rate and number of epochs.
-
-    Top: the retrieval heatmap with the grid cell marked; the grid cell's attractors and table
-    row (grid settings). Bottom: :func:`fep_core.experiments.simulation2_cell` rerun with the
-    slider values (100 trials; fewer epochs keep it to about a second).
+    Left: the retrieval heatmap with the grid cell and the rerun marked. Right: the grid cell's
+    attractors and table row (grid settings) above the rerun's.
     """
-    evidence = positive(evidence, "evidence")
-    inverse_temperature = positive(inverse_temperature, "inverse_temperature")
-    learning_rate = positive(learning_rate, "learning_rate", allow_zero=True)
-    epochs = count(epochs, "epochs")
-    e_grid = _nearest(grid.table["evidence"], evidence, False)
-    t_grid = _nearest(grid.table["inverse_temperature"], inverse_temperature, True)
-    k = int(np.flatnonzero((grid.table["evidence"] == e_grid).to_numpy()
-                           & (grid.table["inverse_temperature"] == t_grid).to_numpy())[0])
     row = grid.table.iloc[k]
-    cell = experiments.simulation2_cell(seed=seed, evidence=float(evidence),
-                                        inverse_temperature=float(inverse_temperature),
-                                        learning_rate=float(learning_rate), epochs=int(epochs),
-                                        trials=grid.params.get("trials", 100))
+    e_grid, t_grid = float(row["evidence"]), float(row["inverse_temperature"])
     fig = plt.figure(figsize=(11.0, 4.6), layout="constrained")
     sub = fig.subfigures(1, 2, width_ratios=[1.0, 2.4])
     a = sub[0].subplots()
-    ev, its, v = grid_matrix(grid.table, "retrieval")
+    ev, its, v = analysis.grid_matrix(grid.table, "retrieval")
     mesh = a.pcolormesh(_edges(its, True), _edges(ev, False), v, cmap="viridis", shading="flat")
     a.plot([t_grid], [e_grid], "o", mfc="none", mec="red", ms=10, mew=2, label="grid cell")
     a.plot([inverse_temperature], [evidence], "x", color="white", ms=8, mew=2, label="rerun")
@@ -370,11 +289,13 @@ def explore_cell(grid, *, evidence=11, inverse_temperature=float(experiments.PAP
         f"{p.get('epochs', '?')} epochs): retrieval {row['retrieval']:.3f}, generalisation "
         f"{row['generalization']:.3f}, {int(row['n_attractors'])} attractors, "
         f"orthogonality {row['orthogonality']:.1f}°",
-        f"rerun ev {float(evidence):g}, iT {float(inverse_temperature):.3g} (α {float(learning_rate):g}, "
+        f"rerun ev {float(evidence):g}, iT {float(inverse_temperature):.3g} "
+        f"(α {float(learning_rate):g}, "
         f"{int(epochs)} epochs): retrieval {cell.summary['retrieval']:.3f}, generalisation "
         f"{cell.summary['generalization']:.3f}, {len(cell.attractors)} attractors, "
         f"orthogonality {cell.summary['orthogonality']:.1f}°"]
-    for r, (att, title) in enumerate(((grid.attractors[k], titles[0]), (cell.attractors, titles[1]))):
+    for r, (att, title) in enumerate(((grid.attractors[k], titles[0]),
+                                      (cell.attractors, titles[1]))):
         axs = rsub[r].subplots(1, 10)
         for j, a in enumerate(axs):
             if j < len(att):

@@ -4,21 +4,21 @@ Every ``plot_*`` takes a :class:`fep_core.experiments.Simulation3Result` and ``a
 returns the Figure; multi-panel figures accept a sequence of axes of the documented length.
 :func:`asymmetry_sweep` drives fep_core's batched network to record the asymmetry of J along
 training (sequential against random presentation order) for :func:`plot_asymmetry`;
-:func:`explore` is the chapter's interactive callback.
+:func:`plot_explore` draws the figure of the chapter's interactive callback
+(:func:`fep_core.explore.simulation3`).
 """
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import axes_grid as _axes
-from . import image, new_axes
+from .. import analysis, paper
+from . import axes_grid as _axes, image, new_axes
 
-__all__ = ["PAPER_ASYMMETRY", "digit_correlations", "plot_digits",
+__all__ = ["plot_digits",
            "plot_coupling", "plot_symmetric_attractors", "plot_free_run", "plot_asymmetry",
-           "explore"]
+           "plot_explore"]
 
-PAPER_ASYMMETRY = 0.98          # Spisak & Friston (2025), Simulation 3
 DIGIT_COLOURS = ("C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9")
 _SIDE = 8
 
@@ -28,13 +28,6 @@ _SIDE = 8
 def _image(ax, vector, title, *, vmax=None):
     """A 64-vector as an 8x8 image (grey scale, symmetric about 0)."""
     return image(ax, vector, title, vmax=vmax, cmap="gray_r")
-
-
-def digit_correlations(states, result):
-    """Pearson correlation of each state (T, 64) with each training digit: array (T, D)."""
-    from ..metrics import correlation
-
-    return correlation(np.asarray(states)[:, None, :], result.digits[None, :, :])
 
 
 def plot_digits(result, ax=None):
@@ -72,7 +65,7 @@ def plot_symmetric_attractors(result, ax=None):
     labelled with the digit it correlates with best. ``ax``: 2 x D axes, row-major."""
     D = len(result.labels)
     fig, axes = _axes(ax, 2 * D, nrows=2, figsize=(1.9 * D + 0.8, 4.6))
-    corr = digit_correlations(result.symmetric_attractors, result)
+    corr = analysis.digit_correlations(result.symmetric_attractors, result.digits)
     for k in range(D):
         _image(axes[k], result.digits[k], f"digit {result.labels[k]}")
         best = int(np.argmax(corr[k]))
@@ -117,7 +110,7 @@ def plot_free_run(result, ax=None, *, n_frames=24):
                 fontsize="small", color=DIGIT_COLOURS[k] if k >= 0 else "k")
     a0.set_xlabel("step of the free run (digit recognised above each frame)")
     a0.set_ylabel("state")
-    corr = digit_correlations(states, result)
+    corr = analysis.digit_correlations(states, result.digits)
     t = np.arange(1, states.shape[0] + 1)
     for k, lab in enumerate(result.labels):
         a1.plot(t, corr[:, k], "-", lw=1.3, color=DIGIT_COLOURS[k], label=f"digit {lab}")
@@ -134,9 +127,10 @@ def plot_free_run(result, ax=None, *, n_frames=24):
     return fig
 
 
-def plot_asymmetry(result, ax=None, *, sweep=None, seeds=None, paper=PAPER_ASYMMETRY):
-    """Asymmetry of J against the paper's value; with ``sweep`` (from :func:`fep_core.experiments.simulation3_asymmetry`)
-    a second panel shows it along training for each presentation order.
+def plot_asymmetry(result, ax=None, *, sweep=None, seeds=None):
+    """Asymmetry of J against the paper's value; with ``sweep`` (from
+    :func:`fep_core.experiments.simulation3_asymmetry`) a second panel shows it along training for
+    each presentation order.
 
     ``seeds``: optional array of the asymmetry over several seeds (drawn as mean ± sd).
     ``ax``: 1 axes, or 2 axes when ``sweep`` is given.
@@ -152,8 +146,9 @@ def plot_asymmetry(result, ax=None, *, sweep=None, seeds=None, paper=PAPER_ASYMM
     else:
         fig, axes = _axes(ax, n, figsize=None)
     a0 = axes[0]
+    reported = paper.value("s3_asymmetry")
     names = ["paper", f"this book\n(seed {result.params.get('seed', 0)})"]
-    values = [paper, result.asymmetry]
+    values = [reported, result.asymmetry]
     errs = [0.0, 0.0]
     if seeds is not None:
         s = np.asarray(seeds, dtype=float)
@@ -171,7 +166,7 @@ def plot_asymmetry(result, ax=None, *, sweep=None, seeds=None, paper=PAPER_ASYMM
     a0.set_title("after training", fontsize="medium")
     if sweep is not None:
         a1 = axes[1]
-        for k, (order, g) in enumerate(sweep.groupby("order", sort=False)):
+        for _, (order, g) in enumerate(sweep.groupby("order", sort=False)):
             stats = g.groupby("epoch")["asymmetry"].agg(["mean", "std", "count"])
             sd = stats["std"].fillna(0.0)
             colour = "C0" if order == "sequential" else "C3"
@@ -179,9 +174,9 @@ def plot_asymmetry(result, ax=None, *, sweep=None, seeds=None, paper=PAPER_ASYMM
                     label=f"{order} order (mean of {int(stats['count'].iloc[0])} seeds)")
             a1.fill_between(stats.index, stats["mean"] - sd, stats["mean"] + sd, color=colour,
                             alpha=0.2)
-        a1.axhline(paper, color="k", ls="--", lw=1, label=f"paper {paper:.2f}")
-        a1.axvline(result.params.get("epochs", 2000), color="C7", ls=":", lw=1,
-                   label="paper's training length")
+        a1.axhline(reported, color="k", ls="--", lw=1, label=f"paper {reported:.2f}")
+        a1.axvline(result.params.get("epochs", paper.SIMULATION3["epochs"]), color="C7", ls=":",
+                   lw=1, label="paper's training length")
         a1.set_xlabel("training epoch (one step each)")
         a1.set_ylabel("asymmetry ‖J − Jᵀ‖/‖J‖")
         a1.set_ylim(0, max(1.2, float(sweep["asymmetry"].max()) + 0.1))
@@ -190,27 +185,21 @@ def plot_asymmetry(result, ax=None, *, sweep=None, seeds=None, paper=PAPER_ASYMM
     return fig
 
 
-def explore(inverse_temperature=1.0, learning_rate=0.001, evidence=20.0, epochs=2000, seed=0):
-    """Interactive callback: train Simulation 3 with these settings and draw the attractors of
-    the symmetric part and the free run.
-
-    Raises ValueError for invalid settings, or when training left J at zero.
-    """
-    from .. import experiments
-
-    r = experiments.simulation3(seed=seed, evidence=evidence, inverse_temperature=inverse_temperature,
-                                learning_rate=learning_rate, epochs=epochs)
-    if not np.any(r.J):
-        raise ValueError("training left the coupling at zero, so raise the learning rate")
+def plot_explore(r, *, inverse_temperature, learning_rate, evidence, epochs, seed):
+    """The Interactive section's figure for :func:`fep_core.explore.simulation3`: the attractors
+    of the symmetric part, the antisymmetric part and the free run of a
+    :class:`~fep_core.experiments.Simulation3Result` ``r`` trained with the settings quoted in
+    the title."""
     fig = plt.figure(figsize=(10.0, 6.0), layout="constrained")
     top, bottom = fig.subfigures(2, 1, height_ratios=[1.0, 1.1])
     D = len(r.labels)
     upper = top.subplots(1, D + 1, gridspec_kw={"width_ratios": [1] * D + [1.3]})
-    corr = digit_correlations(r.symmetric_attractors, r)
+    corr = analysis.digit_correlations(r.symmetric_attractors, r.digits)
     for k in range(D):
         best = int(np.argmax(corr[k]))
         _image(upper[k], r.symmetric_attractors[k],
-               f"$J_{{sym}}$ attractor from {r.labels[k]}\n≈ {r.labels[best]} (r = {corr[k, best]:.2f})",
+               f"$J_{{sym}}$ attractor from {r.labels[k]}\n"
+               f"≈ {r.labels[best]} (r = {corr[k, best]:.2f})",
                vmax=1.0)
     v = float(np.max(np.abs(r.J_antisymmetric))) or 1.0
     im = upper[D].imshow(r.J_antisymmetric, cmap="RdBu_r", vmin=-v, vmax=v)
@@ -219,7 +208,7 @@ def explore(inverse_temperature=1.0, learning_rate=0.001, evidence=20.0, epochs=
     upper[D].set_ylabel("node $i$")
     top.colorbar(im, ax=upper[D], shrink=0.8, label="weight")
     a = bottom.subplots()
-    c = digit_correlations(r.free_states, r)
+    c = analysis.digit_correlations(r.free_states, r.digits)
     t = np.arange(1, c.shape[0] + 1)
     for k, lab in enumerate(r.labels):
         a.plot(t, c[:, k], color=DIGIT_COLOURS[k], lw=1.3, label=f"digit {lab}")
@@ -229,9 +218,11 @@ def explore(inverse_temperature=1.0, learning_rate=0.001, evidence=20.0, epochs=
     a.set_ylabel("correlation with digit")
     a.legend(frameon=False, fontsize="small", ncol=D + 1, loc="lower right")
     order = r.sequence_order
-    a.set_title(f"free run: {(order[:40] + '…') if len(order) > 40 else (order or 'no digit recognised')}",
+    a.set_title("free run: "
+                f"{(order[:40] + '…') if len(order) > 40 else (order or 'no digit recognised')}",
                 fontsize="medium")
-    fig.suptitle(f"precision {inverse_temperature:.3g}, learning rate {learning_rate:.3g}, evidence "
-                 f"{evidence:g}, {epochs} epochs, seed {seed}: asymmetry {r.asymmetry:.3f}",
+    fig.suptitle(f"precision {inverse_temperature:.3g}, learning rate {learning_rate:.3g}, "
+                 f"evidence {evidence:g}, {epochs} epochs, seed {seed}: "
+                 f"asymmetry {r.asymmetry:.3f}",
                  fontsize="medium")
     return fig

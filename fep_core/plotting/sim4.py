@@ -1,38 +1,30 @@
 """Figures of the chapter "Simulation 4: free-running replay and forgetting".
 
-Every ``plot_*`` takes a :class:`~fep_core.experiments.Simulation4Result` (or the dict returned
-by :func:`free_run_continuation`) and ``ax=None`` (or the axes to draw into) and returns the
-Figure. :func:`explore_free_run` is the chapter's interactive callback.
+Every ``plot_*`` takes a :class:`~fep_core.experiments.Simulation4Result` (or the
+:class:`~fep_core.experiments.FreeRunResult` of
+:func:`~fep_core.experiments.free_run_continuation`) and ``ax=None`` (or the axes to draw into)
+and returns the Figure. :func:`plot_explore` draws the figure of the chapter's interactive
+callback (:func:`fep_core.explore.simulation4`).
 
-:func:`fep_core.experiments.free_run_continuation` exists because :func:`fep_core.experiments.simulation4` uses one
-precision and learning rate for both training and the free run and always runs the retention
-control; the interactive section needs the free run alone, at its own precision and learning
-rate, after a shorter training. It composes the public API only (``simulation2_cell``,
-``AttractorBatch``, ``metrics``) and follows the paper's evaluation protocol.
+:func:`fep_core.experiments.free_run_continuation` exists because
+:func:`fep_core.experiments.simulation4` uses one precision and learning rate for both training
+and the free run and always runs the retention control; the interactive section needs the free
+run alone, at its own precision and learning rate, after a shorter training. It composes the
+public API only (``simulation2_cell``, ``AttractorBatch``, ``metrics``) and follows the paper's
+evaluation protocol.
 """
 from __future__ import annotations
 
-
-import numpy as np
-import pandas as pd
 import matplotlib.pyplot as plt
+import numpy as np
 
-from . import new_axes
-from .sim2 import _axes_array, _image
-from .. import datasets, experiments, metrics
-from .._validation import count
+from .. import analysis
+from . import axes_array as _axes_array, digit_image as _image, new_axes
 
-CONDITIONS = ("sequential", "replay", "rest")
-CONDITION_LABELS = {"sequential": "sequential\n(5–9 only)", "replay": "replay\n(free runs, learning on)",
+CONDITIONS = analysis.RETENTION_CONDITIONS
+CONDITION_LABELS = {"sequential": "sequential\n(5–9 only)",
+                    "replay": "replay\n(free runs, learning on)",
                     "rest": "rest\n(free runs, learning off)"}
-BALANCED = experiments.REGIMES["balanced"]
-
-
-from ..experiments import free_run_continuation  # noqa: E402  (the interactive callback's model run)
-
-
-def _get(result, name):
-    return result[name] if isinstance(result, dict) else getattr(result, name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -43,12 +35,12 @@ def plot_coupling(result, ax=None):
     """J before and after the free run (shared colour scale) and their difference.
     ``ax``: None or 3 axes."""
     fig, axes = _axes_array(ax, (1, 3), figsize=(11.0, 3.4))
-    J0, J1 = _get(result, "J_before"), _get(result, "J_after")
+    J0, J1 = result.J_before, result.J_after
     lim = max(np.abs(J0).max(), np.abs(J1).max())
     dlim = max(np.abs(J1 - J0).max(), 1e-12)
-    for a, M, title, l in ((axes[0, 0], J0, "J before", lim), (axes[0, 1], J1, "J after", lim),
-                           (axes[0, 2], J1 - J0, "J after − J before", dlim)):
-        im = a.imshow(M, cmap="RdBu_r", vmin=-l, vmax=l, interpolation="nearest")
+    for a, M, title, bound in ((axes[0, 0], J0, "J before", lim), (axes[0, 1], J1, "J after", lim),
+                               (axes[0, 2], J1 - J0, "J after − J before", dlim)):
+        im = a.imshow(M, cmap="RdBu_r", vmin=-bound, vmax=bound, interpolation="nearest")
         a.set_title(title, fontsize="medium")
         a.set_xlabel("presynaptic node j")
         a.set_ylabel("postsynaptic node i")
@@ -61,7 +53,7 @@ def plot_attractors_before_after(result, ax=None):
     run. ``ax``: None or 2 x 10 axes."""
     fig, axes = _axes_array(ax, (2, 10), figsize=(9.0, 2.3))
     for r, key in enumerate(("attractors_before", "attractors_after")):
-        att = _get(result, key)
+        att = getattr(result, key)
         for j in range(10):
             if j < len(att):
                 _image(axes[r, j], att[j], vmax=1.0)
@@ -76,10 +68,11 @@ def plot_scores_before_after(result, ax=None):
     fig, ax = new_axes(ax, figsize=(4.6, 3.2))
     x = np.arange(2)
     for j, (when, colour) in enumerate((("before", "C0"), ("after", "C1"))):
-        vals = [_get(result, f"retrieval_{when}"), _get(result, f"generalization_{when}")]
+        vals = [getattr(result, f"retrieval_{when}"), getattr(result, f"generalization_{when}")]
         ax.bar(x + (j - 0.5) * 0.38, vals, width=0.38, color=colour, label=f"{when} the free run")
         for xi, v in zip(x + (j - 0.5) * 0.38, vals):
-            ax.annotate(f"{v:.3f}", (xi, v), ha="center", va="bottom" if v >= 0 else "top", fontsize="x-small")
+            ax.annotate(f"{v:.3f}", (xi, v), ha="center", va="bottom" if v >= 0 else "top",
+                        fontsize="x-small")
     ax.axhline(0, color="k", lw=0.6)
     ax.set_xticks(x, ["retrieval", "generalisation"])
     ax.set_ylabel("median score")
@@ -87,18 +80,12 @@ def plot_scores_before_after(result, ax=None):
     return fig
 
 
-def digit_correlations(states, *, every=1):
-    """Pearson correlation of each recorded state with each training digit, (T // every, 10)."""
-    s = np.asarray(states, float)[::count(every, "every")]
-    return metrics.correlation(s[:, None, :], datasets.digits().train[None, :, :])
-
-
 def plot_free_run(result, ax=None, *, every=50):
     """What the network visits while free running: correlation of every ``every``-th state with
     each training digit (rows) over time."""
     fig, ax = new_axes(ax, figsize=(9.0, 2.8))
-    states = _get(result, "free_states")
-    c = digit_correlations(states, every=every)
+    states = result.free_states
+    c = analysis.digit_correlations(states, every=every)
     t = np.arange(c.shape[0]) * every
     im = ax.pcolormesh(np.append(t, len(states)), np.arange(11) - 0.5, c.T, cmap="RdBu_r",
                        vmin=-1, vmax=1, shading="flat")
@@ -113,40 +100,19 @@ def plot_free_run(result, ax=None, *, every=50):
 # Retention control
 
 
-def control_summary(result):
-    """Mean and standard deviation over seeds of the retention control, per condition, and the
-    per-seed paired differences from the sequential condition (mean, min, max).
-
-    Returns a DataFrame indexed by condition.
-    """
-    c = _get(result, "control")
-    rows = {}
-    seq = c[c["condition"] == "sequential"].set_index("seed")
-    for cond in CONDITIONS:
-        sub = c[c["condition"] == cond].set_index("seed")
-        if sub.empty:
-            continue
-        diff = sub["first"] - seq["first"].reindex(sub.index)
-        rows[cond] = {"seeds": len(sub), "digits 0-4 mean": sub["first"].mean(),
-                      "digits 0-4 sd": sub["first"].std(ddof=1), "digits 5-9 mean": sub["second"].mean(),
-                      "digits 5-9 sd": sub["second"].std(ddof=1),
-                      "0-4 minus sequential (mean)": diff.mean(),
-                      "0-4 minus sequential (min)": diff.min(), "0-4 minus sequential (max)": diff.max()}
-    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("condition")
-
-
 def plot_retention_control(result, ax=None):
     """Retrieval of the first set (digits 0-4, learned first) and of the second set (5-9) after
     the second phase, per condition: one point per seed (lines join a seed across conditions),
     the mean as a bar. ``ax``: None or 2 axes."""
     fig, axes = _axes_array(ax, (1, 2), figsize=(9.0, 3.6), sharey=True)
-    c = _get(result, "control")
+    c = result.control
     conds = [k for k in CONDITIONS if k in set(c["condition"])]
     x = np.arange(len(conds))
     for a, col, title in ((axes[0, 0], "first", "digits 0–4 (learned first)"),
                           (axes[0, 1], "second", "digits 5–9 (learned second)")):
         wide = c.pivot(index="seed", columns="condition", values=col).reindex(columns=conds)
-        a.bar(x, wide.mean().to_numpy(), color=[f"C{k}" for k in range(len(conds))], alpha=0.35, width=0.6)
+        a.bar(x, wide.mean().to_numpy(), color=[f"C{k}" for k in range(len(conds))], alpha=0.35,
+              width=0.6)
         for _, seed_row in wide.iterrows():
             a.plot(x, seed_row.to_numpy(), "-o", color="0.3", ms=4, lw=0.7, alpha=0.8)
         a.axhline(0, color="k", lw=0.6)
@@ -160,21 +126,18 @@ def plot_retention_control(result, ax=None):
 # Interactive callback
 
 
-def explore_free_run(*, inverse_temperature=BALANCED[1], learning_rate=0.001, free_steps=20000,
-                     epochs=2000, seed=0):
-    """Interactive callback: rerun the free-running continuation (:func:`free_run_continuation`)
-    of a balanced network trained for ``epochs`` epochs, with the free run's precision, learning
-    rate and length from the sliders. Shows the change of J, the attractors before/after, the
-    scores before/after and what the free run visits."""
-    res = free_run_continuation(inverse_temperature=inverse_temperature, learning_rate=learning_rate,
-                                free_steps=free_steps, epochs=epochs, seed=seed)
+def plot_explore(res, *, inverse_temperature, learning_rate, free_steps, epochs):
+    """The Interactive section's figure for :func:`fep_core.explore.simulation4`: the change of J,
+    the attractors before/after, the scores before/after and what the free run visits, for a
+    :class:`~fep_core.experiments.FreeRunResult` ``res`` run with the settings quoted in the
+    titles."""
     fig = plt.figure(figsize=(11.0, 6.4), layout="constrained")
     top, mid, bottom = fig.subfigures(3, 1, height_ratios=[1.25, 1.0, 0.9])
     a1, a2 = top.subplots(1, 2, width_ratios=[1.0, 1.2])
-    dJ = res["J_after"] - res["J_before"]
+    dJ = res.J_after - res.J_before
     lim = max(np.abs(dJ).max(), 1e-12)
     im = a1.imshow(dJ, cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
-    a1.set_title(f"J after − J before (relative change {res['J_change']:.3f})", fontsize="small")
+    a1.set_title(f"J after − J before (relative change {res.J_change:.3f})", fontsize="small")
     a1.set_xticks([])
     a1.set_yticks([])
     top.colorbar(im, ax=a1, shrink=0.8)

@@ -1,8 +1,9 @@
-"""Figures of the chapter "The attractor network: theory", and its interactive callback.
+"""Figures of the chapter "The attractor network: theory".
 
 Every ``plot_*`` function draws results computed by :mod:`fep_core.cb` / :mod:`fep_core.theory`
 (evaluating a density or the Langevin function on a grid for a curve is the only computation
-here) and returns the Figure. :func:`explore_node_relaxation` is the Interactive section's callback.
+here) and returns the Figure. :func:`plot_explore` draws the Interactive section's figure for
+:func:`fep_core.explore.theory`.
 """
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import cb
-from .. import theory as th
 from .._validation import count, finite_array, positive
 from . import new_axes
 
@@ -149,40 +149,24 @@ def plot_cycles(trace, counts, *, n_show=40):
     return fig
 
 
-def explore_node_relaxation(inverse_temperature=1.0, learning_rate=0.2, theta=3.0, start=-8.0,
-                            n_steps=40):
-    """Interactive callback: one node's variational bias relaxing towards ``iT * theta``.
+def plot_explore(paths, target, *, inverse_temperature, learning_rate):
+    """The Interactive section's figure: one node's variational bias relaxing towards ``target``.
 
-    Left: ``b_q`` under plain and natural gradient descent on the node's free energy
-    (step size = ``learning_rate``) from ``start``. Right: the CB densities of both beliefs
-    after ``n_steps`` steps and the optimal belief ``CB(iT theta)``.
-
-    Parameters
-    ----------
-    inverse_temperature : float > 0, precision iT
-    learning_rate : float > 0, step size
-    theta : float, local evidence of the node
-    start : float, initial variational bias
-    n_steps : int >= 1
+    Left: ``b_q`` per step, ``paths = {scheme: path}`` for ``"plain"`` and ``"natural"`` gradient
+    descent on the node's free energy (:func:`fep_core.theory.relax_variational_bias`). Right: the
+    CB densities of both beliefs after the last step and the optimal belief ``CB(target)``,
+    ``target = inverse_temperature * theta``. ``inverse_temperature`` and ``learning_rate`` are
+    quoted in the title.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    iT = positive(inverse_temperature, "inverse_temperature")
-    eps = positive(learning_rate, "learning_rate")
-    theta = float(finite_array(theta, "theta", ndim=0))
-    start = float(finite_array(start, "start", ndim=0))
-    n_steps = count(n_steps, "n_steps")
-    if not np.isfinite(iT * theta):
-        raise ValueError(f"theta * inverse_temperature overflows ({theta:g} * {iT:g}); use smaller values")
-    paths = {s: th.relax_variational_bias(start, theta, learning_rate=eps, n_steps=n_steps,
-                                          inverse_temperature=iT, scheme=s)
-             for s in ("plain", "natural")}
-    target = iT * theta
+    n_steps = len(next(iter(paths.values()))) - 1
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.0, 3.4), layout="constrained")
     plot_relaxation(paths, target, ax=ax1)
-    ax1.set_title(f"precision {iT:.3g}, learning rate {eps:.3g}", fontsize="medium")
+    ax1.set_title(f"precision {inverse_temperature:.3g}, learning rate {learning_rate:.3g}",
+                  fontsize="medium")
     x = np.linspace(-1, 1, 401)
     ax2.plot(x, cb.pdf(x, target), color="k", lw=4, alpha=0.3,
              label=rf"optimum CB($iT\,\theta$ = {target:.3g})")
