@@ -3,8 +3,11 @@
 Every chapter wires its sliders to a *plain* callback function, ``fep_core.explore.<chapter>``
 with ``<chapter>`` the notebook's file stem (unit-tested, and run once with its defaults when a
 notebook executes headless). This module only builds the panel: sliders, an output area, and
-error reporting as one clear sentence; and it holds the slider ranges of every chapter
-(:data:`SLIDER_RANGES`, keyed by the same stems), shared by the notebooks and the tests.
+error reporting as one clear sentence; and it holds every chapter's controls, keyed by the same
+stems: ranges and defaults (:data:`SLIDER_RANGES`; the paper's settings come from
+:mod:`fep_core.paper`), toggle options (:data:`SLIDER_CHOICES`), labels (:data:`SLIDER_LABELS`)
+and steps (:data:`SLIDER_STEPS`). A chapter's Interactive section is one call,
+``chapter_panel("<chapter>")``, so the notebooks type no range, default or label.
 """
 from __future__ import annotations
 
@@ -18,11 +21,13 @@ from typing import Callable
 import matplotlib.pyplot as plt
 import numpy as np
 
+from . import paper  # settings only: does not load the simulation engine
+
 _log = logging.getLogger(__name__)
 
-# fep_core.experiments.PAPER_INVERSE_TEMPERATURES[11], the balanced regime's precision (not
-# imported from there: that would load the simulation engine into every chapter with a panel).
-_BALANCED_PRECISION = float(np.geomspace(0.01, 1.0, 19)[11])
+_BALANCED_EVIDENCE, _BALANCED_PRECISION = paper.REGIMES["balanced"]
+_GRID = paper.GRID_INVERSE_TEMPERATURES
+_S1, _S2, _S3 = paper.SIMULATION1, paper.SIMULATION2, paper.SIMULATION3
 
 # The sliders of every chapter's interactive section: chapter (notebook file stem, which is also
 # the name of its callback in fep_core.explore) -> argument of fep_core.explore.<chapter> ->
@@ -50,36 +55,81 @@ SLIDER_RANGES = {
         "start": (-20.0, 20.0, -8.0),
     },
     "simulation1": {                         # fep_core.explore.simulation1
-        "inverse_temperature": (0.01, 10.0, 0.1),
-        "learning_rate": (1e-4, 0.1, 0.01),
-        "evidence": (1.0, 60.0, 30.0),
-        "epochs": (50, 5000, 500),
+        "inverse_temperature": (0.01, 10.0, _S1["inverse_temperature"]),
+        "learning_rate": (1e-4, 0.1, _S1["learning_rate"]),
+        "evidence": (1.0, 60.0, _S1["evidence"]),
+        "epochs": (50, 5000, _S1["epochs"]),
         "seed": (0, 20, 0),
     },
     "simulation2": {                         # fep_core.explore.simulation2 (grid first)
-        "evidence": (1, 20, 11),
-        "inverse_temperature": (0.01, 1.0, _BALANCED_PRECISION),
-        "learning_rate": (1e-4, 0.01, 0.001),
+        # the precision slider steps through the paper's grid of precisions
+        "evidence": (1, 20, int(_BALANCED_EVIDENCE)),
+        "inverse_temperature": (float(_GRID[0]), float(_GRID[-1]), _BALANCED_PRECISION),
+        "learning_rate": (1e-4, 0.01, _S2["learning_rate"]),
         "epochs": (100, 5000, 1000),
     },
     "simulation3": {                         # fep_core.explore.simulation3
-        "inverse_temperature": (0.01, 10.0, 1.0),
-        "learning_rate": (1e-5, 0.1, 0.001),
-        "evidence": (1.0, 40.0, 20.0),
-        "epochs": (30, 6000, 2000),
+        "inverse_temperature": (0.01, 10.0, _S3["inverse_temperature"]),
+        "learning_rate": (1e-5, 0.1, _S3["learning_rate"]),
+        "evidence": (1.0, 40.0, _S3["evidence"]),
+        "epochs": (30, 6000, _S3["epochs"]),
         "seed": (0, 20, 0),
     },
     "simulation4": {                         # fep_core.explore.simulation4
-        "inverse_temperature": (0.01, 1.0, _BALANCED_PRECISION),
-        "learning_rate": (1e-4, 0.01, 0.001),
+        "inverse_temperature": (float(_GRID[0]), float(_GRID[-1]), _BALANCED_PRECISION),
+        "learning_rate": (1e-4, 0.01, paper.SIMULATION4["learning_rate"]),
         "free_steps": (500, 50000, 20000),
         "epochs": (200, 5000, 2000),
     },
     "reproduction_report": {                 # fep_core.explore.reproduction_report
-        "inverse_temperature": (0.01, 10.0, 0.1),
-        "learning_rate": (1e-4, 0.1, 0.01),
+        "inverse_temperature": (0.01, 10.0, _S1["inverse_temperature"]),
+        "learning_rate": (1e-4, 0.1, _S1["learning_rate"]),
         "seed": (0, 20, 0),
     },
+}
+
+# The label of every control: chapter -> argument -> label (in the chapter's own notation).
+SLIDER_LABELS = {
+    "gaussian_primer": {"likelihood_precision": "likelihood precision πy",
+                        "learning_rate": "learning rate κ", "prior_precision": "prior precision π0",
+                        "observation": "observation y", "n_steps": "steps"},
+    "natural_gradient": {"precision": "precision γ", "learning_rate": "learning rate ε",
+                         "n_steps": "steps", "seed": "model seed"},
+    "theory": {"inverse_temperature": "precision iT (inverse temperature)",
+               "learning_rate": "learning rate (step size)", "theta": "evidence θ",
+               "start": "start bias b_q"},
+    "simulation1": {"inverse_temperature": "precision (inverse temperature) β",
+                    "learning_rate": "learning rate α", "evidence": "evidence",
+                    "epochs": "epochs", "seed": "seed"},
+    "simulation2": {"evidence": "evidence",
+                    "inverse_temperature": "precision (inverse temperature) iT",
+                    "learning_rate": "learning rate α",
+                    "epochs": "training epochs of the rerun"},
+    "simulation3": {"inverse_temperature": "precision (inverse temperature) β",
+                    "learning_rate": "learning rate α", "evidence": "evidence",
+                    "epochs": "epochs", "seed": "seed"},
+    "simulation4": {"inverse_temperature": "precision (inverse temperature) iT of the free run",
+                    "learning_rate": "learning rate α of the free run",
+                    "free_steps": "free-running steps", "epochs": "training epochs"},
+    "reproduction_report": {"inverse_temperature": "precision (inverse temperature) iT",
+                            "learning_rate": "learning rate α", "prediction": "prediction",
+                            "schedule": "schedule", "seed": "seed"},
+}
+
+# Slider steps where they are not the default (integers: 1; log sliders: 40 steps from low to
+# high): chapter -> argument -> keyword of the slider factory. Simulation 2's and 4's precision
+# sliders take the 19 values of the paper's grid.
+SLIDER_STEPS = {
+    "gaussian_primer": {"observation": {"step": 0.1}},
+    "natural_gradient": {"n_steps": {"step": 5}},
+    "theory": {"theta": {"step": 0.5}, "start": {"step": 0.5}},
+    "simulation1": {"evidence": {"step": 1.0}, "epochs": {"step": 50}},
+    "simulation2": {"inverse_temperature": {"steps": len(_GRID) - 1},
+                    "learning_rate": {"steps": 20}, "epochs": {"step": 100}},
+    "simulation3": {"evidence": {"step": 1.0}, "epochs": {"step": 30}},
+    "simulation4": {"inverse_temperature": {"steps": len(_GRID) - 1},
+                    "learning_rate": {"steps": 20}, "free_steps": {"step": 500},
+                    "epochs": {"step": 200}},
 }
 
 # Toggle buttons: chapter -> argument -> options (the first is the default).
@@ -283,3 +333,47 @@ def panel(callback: Callable[..., "plt.Figure"], **controls):
     box = widgets.VBox(list(controls.values()))
     widgets.interactive_output(redraw, controls)
     return widgets.VBox([box, out])
+
+
+def _is_log(low, high) -> bool:
+    return isinstance(low, float) and low > 0 and high / low >= 100
+
+
+def chapter_controls(chapter: str) -> dict:
+    """The controls of ``chapter``'s Interactive section: argument -> ipywidget, built from
+    :data:`SLIDER_RANGES` (integer ranges: integer sliders; a positive float range spanning two
+    decades or more: a log slider; otherwise a linear slider), :data:`SLIDER_CHOICES` (toggle
+    buttons, the first option the default), :data:`SLIDER_LABELS` and :data:`SLIDER_STEPS`."""
+    import ipywidgets as widgets
+
+    chapter = _text(chapter, "chapter")
+    if chapter not in SLIDER_RANGES:
+        raise ValueError(f"chapter must be one of {sorted(SLIDER_RANGES)}, got {chapter!r}")
+    labels, steps = SLIDER_LABELS[chapter], SLIDER_STEPS.get(chapter, {})
+    controls = {}
+    for name, (low, high, default) in SLIDER_RANGES[chapter].items():
+        kw = steps.get(name, {})
+        if isinstance(low, int) and isinstance(default, int):
+            controls[name] = int_slider(labels[name], default, low, high, **kw)
+        elif _is_log(low, high):
+            controls[name] = log_slider(labels[name], default, low, high, **kw)
+        else:
+            controls[name] = float_slider(labels[name], default, low, high, **kw)
+    for name, options in SLIDER_CHOICES.get(chapter, {}).items():
+        controls[name] = widgets.ToggleButtons(options=list(options), value=options[0],
+                                               description=labels[name])
+    return controls
+
+
+def chapter_panel(chapter: str, *args):
+    """The Interactive panel of ``book/<chapter>.ipynb``: :func:`chapter_controls` above the
+    figure of ``fep_core.explore.<chapter>``, called with ``args`` first (Simulation 2: its
+    precomputed grid) and the controls' values."""
+    import functools
+
+    from . import explore
+
+    controls = chapter_controls(chapter)
+    callback = getattr(explore, chapter)
+    return panel(functools.partial(callback, *args) if args else callback, **controls)
+

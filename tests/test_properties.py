@@ -778,6 +778,11 @@ CASES = [
          dict(callback=_figure_callback,
               x=Fresh(lambda: widgets.int_slider("x", 1, 0, 3), "IntSlider")),
          target=widgets.panel, skip={"x": "a control widget: not probed (see callback)"}),
+    case("widgets.chapter_controls", widgets.chapter_controls, dict(chapter="theory"),
+         target=widgets.chapter_controls),
+    # the one-node relaxation of the theory chapter: the cheapest panel to draw
+    case("widgets.chapter_panel", widgets.chapter_panel, dict(chapter="theory"),
+         target=widgets.chapter_panel),
 
     # ---------------------------------------------------------------- explore (chapter callbacks)
     case("explore.gaussian_primer", explore.gaussian_primer,

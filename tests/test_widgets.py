@@ -373,10 +373,8 @@ def test_slider_factories_accept_numpy_numbers():
     assert (i.min, i.max, i.value) == (0, 5, 3)
 
 
-def _notebook_panel_call(chapter):
-    """The ``panel(...)`` call (an ``ast.Call``) of the one panel cell of
-    ``book/<chapter>.ipynb``."""
-    import ast
+def _notebook_panel_cell(chapter):
+    """The source of the one Interactive panel cell of ``book/<chapter>.ipynb``."""
     import json
     from pathlib import Path
 
@@ -385,58 +383,74 @@ def _notebook_panel_call(chapter):
     sources = ["".join(c["source"]) for c in nb["cells"]
                if c["cell_type"] == "code" and "panel(" in "".join(c["source"])]
     assert len(sources) == 1, f"{chapter}: expected one panel cell, found {len(sources)}"
-    return next(node for node in ast.walk(ast.parse(sources[0]))
-                if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "panel")
+    return sources[0]
 
 
-def _notebook_panel_controls(chapter):
-    """The keyword controls of the ``panel(...)`` call in ``book/<chapter>.ipynb``: name ->
-    ('slider', (low, high, default)) or ('choice', options)."""
-    import ast
+@pytest.mark.parametrize("chapter", sorted(SLIDER_RANGES))
+def test_notebook_panels_are_the_chapters_panel(chapter):
+    """Each chapter's Interactive section is ``chapter_panel("<its own stem>")`` (Simulation 2's
+    with its grid): the notebooks type no range, default or label, so the corners tested above
+    are exactly those a reader can reach."""
+    expected = ('chapter_panel("simulation2", grid)' if chapter == "simulation2"
+                else f'chapter_panel("{chapter}")')
+    assert _notebook_panel_cell(chapter).strip() == expected
 
-    import fep_core.experiments as X
 
-    call = _notebook_panel_call(chapter)
-    env = {"float": float, "X": X}
-    controls = {}
-    for kw in call.keywords:
-        value = kw.value
-        factory = getattr(value.func, "id", None) or getattr(value.func, "attr", None)
-        if factory in ("log_slider", "int_slider", "float_slider"):
-            default, low, high = (eval(compile(ast.Expression(a), chapter, "eval"), env)
-                                  for a in value.args[1:4])
-            controls[kw.arg] = ("slider", (low, high, default))
-        elif factory == "ToggleButtons":
-            options = next(k.value for k in value.keywords if k.arg == "options")
-            controls[kw.arg] = ("choice", tuple(ast.literal_eval(options)))
+@pytest.mark.parametrize("chapter", sorted(SLIDER_RANGES))
+def test_chapter_controls_are_the_slider_ranges(chapter):
+    import ipywidgets as widgets
+
+    from fep_core.widgets import SLIDER_LABELS, chapter_controls
+
+    controls = chapter_controls(chapter)
+    assert list(controls) == [*SLIDER_RANGES[chapter], *SLIDER_CHOICES.get(chapter, {})]
+    for name, (low, high, default) in SLIDER_RANGES[chapter].items():
+        w = controls[name]
+        assert w.description == SLIDER_LABELS[chapter][name] and w.description.strip()
+        if isinstance(w, widgets.FloatLogSlider):
+            got = (10.0 ** w.min, 10.0 ** w.max, w.value)
         else:
-            raise AssertionError(f"{chapter}: unexpected control {kw.arg} = {factory}(...)")
-    return controls
-
-
-@pytest.mark.parametrize("chapter", sorted(SLIDER_RANGES))
-def test_notebook_panels_use_the_slider_ranges_tested_here(chapter):
-    """The corners tested above are those a reader can reach: each chapter's panel has exactly
-    the controls and ranges of SLIDER_RANGES / SLIDER_CHOICES."""
-    controls = _notebook_panel_controls(chapter)
-    sliders = {k: v for k, (kind, v) in controls.items() if kind == "slider"}
-    choices = {k: v for k, (kind, v) in controls.items() if kind == "choice"}
-    assert sliders.keys() == SLIDER_RANGES[chapter].keys()
-    for name, got in sliders.items():
-        np.testing.assert_allclose(got, SLIDER_RANGES[chapter][name], rtol=1e-12,
+            got = (w.min, w.max, w.value)
+            assert isinstance(w, widgets.IntSlider) == isinstance(default, int), name
+        np.testing.assert_allclose(got, (low, high, default), rtol=1e-12,
                                    err_msg=f"{chapter}.{name}")
-    assert choices == SLIDER_CHOICES.get(chapter, {})
+    for name, options in SLIDER_CHOICES.get(chapter, {}).items():
+        assert tuple(controls[name].options) == options and controls[name].value == options[0]
 
 
-@pytest.mark.parametrize("chapter", sorted(SLIDER_RANGES))
-def test_notebook_panels_call_the_chapters_explore_callback(chapter):
-    """Each chapter's panel draws with ``explore.<chapter>`` (Simulation 2's bound to the
-    chapter's grid with ``functools.partial``), imported with ``from fep_core import explore``."""
-    import ast
+def test_grid_precision_sliders_step_through_the_papers_grid():
+    from fep_core import paper
+    from fep_core.widgets import chapter_controls
 
-    call = _notebook_panel_call(chapter)
-    assert len(call.args) == 1, \
-        f"{chapter}: panel takes the callback as its one positional argument"
-    expected = ("partial(explore.simulation2, grid)" if chapter == "simulation2"
-                else f"explore.{chapter}")
-    assert ast.unparse(call.args[0]) == expected
+    for chapter in ("simulation2", "simulation4"):
+        w = chapter_controls(chapter)["inverse_temperature"]
+        reachable = 10.0 ** (w.min + w.step * np.arange(round((w.max - w.min) / w.step) + 1))
+        np.testing.assert_allclose(reachable, paper.GRID_INVERSE_TEMPERATURES, rtol=1e-9)
+
+
+@pytest.mark.parametrize("chapter", ["simulation1", "simulation2"])
+def test_chapter_panel_draws_with_the_chapters_callback(chapter, monkeypatch):
+    from fep_core import explore
+    from fep_core.widgets import chapter_panel
+
+    calls = []
+
+    def stub(*args, **values):
+        calls.append((args, values))
+        return plt.figure()
+
+    monkeypatch.setattr(explore, chapter, stub)
+    box = chapter_panel(chapter, "grid") if chapter == "simulation2" else chapter_panel(chapter)
+    assert calls, "the panel did not draw"
+    args, values = calls[-1]
+    assert args == (("grid",) if chapter == "simulation2" else ())
+    assert values == {k: v[2] for k, v in SLIDER_RANGES[chapter].items()}
+    assert len(box.children) == 2
+
+
+@pytest.mark.parametrize("chapter, error", [("simulation9", ValueError), (3, TypeError)])
+def test_chapter_controls_name_a_bad_chapter(chapter, error):
+    from fep_core.widgets import chapter_controls
+
+    with pytest.raises(error, match="chapter"):
+        chapter_controls(chapter)
