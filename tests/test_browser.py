@@ -161,6 +161,13 @@ def test_only_toc_pages_are_built(built_html):
     assert built == {page for page in PAGES if page.startswith("book/")}
 
 
+@pytest.mark.browser
+@pytest.mark.slow
+def test_no_source_maps_are_shipped(built_html):
+    # the themes' *.map files (3.4 MB) serve developer tools only; the build drops them
+    assert not sorted(str(p.relative_to(built_html)) for p in built_html.rglob("*.map"))
+
+
 def _visit(browser, url: str):
     """Open ``url``; return (page, local_failures, blocked_external, console_errors)."""
     base = f"{urlsplit(url).scheme}://{urlsplit(url).netloc}"

@@ -28,6 +28,9 @@
    (``execute.timeout`` in ``_config.yml``), in a fresh kernel. The retry is logged
    (``NOTEBOOK RETRY: ...``); a second timeout fails the build as before.
 
+6. Ships the site without the themes' source maps (``*.map``, 3.4 MB): they serve only a
+   developer's browser tools, and a reader's browser never requests them.
+
 It lives in ``book/_ext/``; the browser test (tests/test_browser.py) checks the pages it shapes.
 """
 from __future__ import annotations
@@ -157,6 +160,12 @@ def _install_retry() -> None:
         direct.single_nb_execution = retry_on_timeout(current)
 
 
+def _drop_source_maps(app, exception) -> None:
+    if exception is None and app.builder.format == "html":
+        for path in Path(app.outdir).rglob("*.map"):
+            path.unlink()
+
+
 def setup(app):
     install_sliced_poll()
     _install_retry()
@@ -164,4 +173,5 @@ def setup(app):
     app.connect("builder-inited", _pin_matplotlib)
     app.connect("env-get-outdated", _always_reread_notebooks)
     app.connect("doctree-read", _open_live_note)
+    app.connect("build-finished", _drop_source_maps)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
