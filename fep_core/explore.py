@@ -40,6 +40,8 @@ MAX_NATURAL_GRADIENT_RATE = 1.0
 steps overshoot and, with sharp likelihoods, beliefs underflow to exactly 0."""
 
 _BALANCED = paper.REGIMES["balanced"]     # (evidence, inverse temperature) of the balanced cell
+# The simulations' callbacks default to the paper's settings (fep_core.paper).
+_S1, _S2, _S3, _S4 = paper.SIMULATION1, paper.SIMULATION2, paper.SIMULATION3, paper.SIMULATION4
 
 
 # --------------------------------------------------------------------------------------------
@@ -144,7 +146,8 @@ def _no_attractor(r, advice):
     return None
 
 
-def simulation1(inverse_temperature=0.1, learning_rate=0.01, evidence=30.0, epochs=500, seed=0):
+def simulation1(inverse_temperature=_S1["inverse_temperature"], learning_rate=_S1["learning_rate"],
+                evidence=_S1["evidence"], epochs=_S1["epochs"], seed=0):
     """Train Simulation 1 with these settings and draw what it learned; returns a Figure.
 
     Raises ValueError when the settings are invalid, or when the trained network has no
@@ -172,8 +175,8 @@ def _nearest(values, x, log):
     return float(values[np.argmin(d)])
 
 
-def simulation2(grid, *, evidence=11, inverse_temperature=_BALANCED[1], learning_rate=0.001,
-                epochs=1000, seed=0):
+def simulation2(grid, *, evidence=int(_BALANCED[0]), inverse_temperature=_BALANCED[1],
+                learning_rate=_S2["learning_rate"], epochs=1000, seed=0):
     """The precomputed grid's cell nearest to (evidence, precision) next to a fresh single-cell
     run at exactly the chosen precision, learning rate and number of epochs; returns a Figure.
 
@@ -203,7 +206,8 @@ def simulation2(grid, *, evidence=11, inverse_temperature=_BALANCED[1], learning
                              learning_rate=learning_rate, epochs=epochs)
 
 
-def simulation3(inverse_temperature=1.0, learning_rate=0.001, evidence=20.0, epochs=2000, seed=0):
+def simulation3(inverse_temperature=_S3["inverse_temperature"], learning_rate=_S3["learning_rate"],
+                evidence=_S3["evidence"], epochs=_S3["epochs"], seed=0):
     """Train Simulation 3 with these settings and draw the attractors of the symmetric part and
     the free run; returns a Figure.
 
@@ -222,8 +226,8 @@ def simulation3(inverse_temperature=1.0, learning_rate=0.001, evidence=20.0, epo
                              seed=seed)
 
 
-def simulation4(*, inverse_temperature=_BALANCED[1], learning_rate=0.001, free_steps=20000,
-                epochs=2000, seed=0):
+def simulation4(*, inverse_temperature=_BALANCED[1], learning_rate=_S4["learning_rate"],
+                free_steps=20000, epochs=2000, seed=0):
     """Rerun the free-running continuation (:func:`fep_core.experiments.free_run_continuation`)
     of a balanced network trained for ``epochs`` epochs, with the free run's precision, learning
     rate and length from the sliders; returns a Figure. Shows the change of J, the attractors
@@ -238,7 +242,8 @@ def simulation4(*, inverse_temperature=_BALANCED[1], learning_rate=0.001, free_s
                              learning_rate=learning_rate, free_steps=free_steps, epochs=epochs)
 
 
-def reproduction_report(inverse_temperature=0.1, learning_rate=0.01, prediction="code",
+def reproduction_report(inverse_temperature=_S1["inverse_temperature"],
+                        learning_rate=_S1["learning_rate"], prediction="code",
                         schedule="synchronous", seed=0):
     """Simulation 1 with the chosen precision, learning rate, prediction rule and update
     schedule, next to the reference code's rule at the same settings; returns a Figure.

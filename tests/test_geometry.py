@@ -9,7 +9,6 @@ import pytest
 from numpy.testing import assert_allclose
 
 from fep_core import explore, geometry as g
-from fep_core.widgets import SLIDER_RANGES
 
 
 def _model(n=4, seed=0, precision=1.0):
@@ -337,9 +336,6 @@ def test_explore_and_plots(study):
 
 # ---------------------------------------------------------------------------------------------
 # Edges: the slider callback everywhere on its ranges, bounded work, degenerate studies
-# Slider ranges (low, high) of the chapter's panel: the table the notebook is checked against.
-EXPLORE_RANGES = {name: r[:2] for name, r in SLIDER_RANGES["natural_gradient"].items()}
-
 
 def _draws_without_warnings(callback, kwargs, draw=True):
     """The callback returns a Figure (closed here; rendered if ``draw``) without any warning, or
@@ -364,11 +360,7 @@ def _draws_without_warnings(callback, kwargs, draw=True):
             plt.close(fig)
 
 
-@pytest.mark.parametrize("corner", list(itertools.product(*EXPLORE_RANGES.values())),
-                         ids=lambda c: "-".join(map(str, c)))
-def test_explore_draws_at_every_slider_corner(corner):
-    kwargs = dict(zip(EXPLORE_RANGES, corner))
-    assert _draws_without_warnings(explore.natural_gradient, kwargs) is not None
+# Every slider corner: tests/test_widgets.py::test_callback_draws_or_explains (MUST_DRAW).
 
 
 def test_explore_path_that_never_moved_says_so():

@@ -24,6 +24,8 @@ from fep_core.widgets import (
     panel,
 )
 
+from _helpers import assert_labelled
+
 pytestmark = pytest.mark.usefixtures("close_figures")
 
 
@@ -287,12 +289,26 @@ def _point_id(point):
                     for k, v in point.items())
 
 
+# The primers' and the theory chapter's callbacks must draw at every corner of their sliders
+# (they only compute a few hundred numbers; the simulations may instead explain why nothing was
+# learned), and their figures must render with the checks below.
+MUST_DRAW = {"gaussian_primer", "natural_gradient", "theory"}
+
+
+def _two_panels(fig):
+    assert len(fig.axes) == 2, f"expected the two panels, got {len(fig.axes)} axes"
+
+
+FIGURE_CHECKS = {"gaussian_primer": _two_panels, "theory": assert_labelled}
+
+
 @pytest.mark.parametrize("chapter, kind, point", POINTS,
                          ids=[f"{c}-{kind}-{_point_id(p)}" for c, kind, p in POINTS])
 def test_callback_draws_or_explains(chapter, kind, point, request):
     """A figure without any warning (and no other figure left open), or a ValueError/TypeError
     with a one-line message; never anything else. (The panel closes the figures of a failed
-    redraw, so a callback need not.)"""
+    redraw, so a callback need not.) The chapters of :data:`MUST_DRAW` draw at every corner,
+    and their figures pass :data:`FIGURE_CHECKS` and render without a warning."""
     callback = _callback(chapter, request)
     before = set(plt.get_fignums())
     with warnings.catch_warnings():
@@ -302,10 +318,32 @@ def test_callback_draws_or_explains(chapter, kind, point, request):
         except (ValueError, TypeError) as exc:
             msg = str(exc)
             assert msg.strip() and "\n" not in msg, f"unclear message: {msg!r}"
+            assert kind == "interior" or chapter not in MUST_DRAW, \
+                f"{chapter} must draw at every slider corner: {msg}"
             return
-    assert isinstance(fig, Figure)
-    plt.close(fig)
+        try:
+            assert isinstance(fig, Figure)
+            if chapter in MUST_DRAW:
+                FIGURE_CHECKS.get(chapter, lambda f: None)(fig)
+                fig.canvas.draw()
+        finally:
+            plt.close(fig)
     assert set(plt.get_fignums()) == before, "the callback left another figure open"
+
+
+def test_callback_defaults_are_the_slider_defaults():
+    """The callbacks' own defaults and the panels' (SLIDER_RANGES, SLIDER_CHOICES) agree, so a
+    headless run of a callback and the page's first panel show the same settings."""
+    import inspect
+
+    from fep_core import explore
+
+    for chapter in SLIDER_RANGES:
+        params = inspect.signature(getattr(explore, chapter)).parameters
+        for name, (_low, _high, default) in SLIDER_RANGES[chapter].items():
+            assert params[name].default == default, f"{chapter}.{name}"
+        for name, options in SLIDER_CHOICES.get(chapter, {}).items():
+            assert params[name].default == options[0], f"{chapter}.{name}"
 
 
 def test_slider_defaults_match_the_callbacks_paper_settings():
