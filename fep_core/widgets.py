@@ -21,124 +21,15 @@ from typing import Callable
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import paper  # settings only: does not load the simulation engine
+from .controls import (  # noqa: F401 - re-exported: the chapters' controls live in one place
+    SLIDER_CHOICES,
+    SLIDER_LABELS,
+    SLIDER_RANGES,
+    SLIDER_STEPS,
+    is_log,
+)
 
 _log = logging.getLogger(__name__)
-
-_BALANCED_EVIDENCE, _BALANCED_PRECISION = paper.REGIMES["balanced"]
-_GRID = paper.GRID_INVERSE_TEMPERATURES
-_S1, _S2, _S3 = paper.SIMULATION1, paper.SIMULATION2, paper.SIMULATION3
-
-# The sliders of every chapter's interactive section: chapter (notebook file stem, which is also
-# the name of its callback in fep_core.explore) -> argument of fep_core.explore.<chapter> ->
-# (low, high, default). Integers for integer sliders; a float range with high/low >= 100 is a log
-# slider. The one place for the notebooks' panels and for tests/test_widgets.py, which calls each
-# callback at every corner and at random points inside.
-SLIDER_RANGES = {
-    "gaussian_primer": {                     # fep_core.explore.gaussian_primer
-        "likelihood_precision": (0.1, 100.0, 4.0),
-        "learning_rate": (0.001, 2.0, 0.1),
-        "prior_precision": (0.1, 100.0, 1.0),
-        "observation": (-5.0, 5.0, 2.0),
-        "n_steps": (5, 200, 40),
-    },
-    "natural_gradient": {                    # fep_core.explore.natural_gradient
-        "precision": (0.1, 20.0, 2.0),
-        "learning_rate": (0.001, 1.0, 0.25),
-        "n_steps": (5, 300, 30),
-        "seed": (0, 50, 23),                 # the model the static page shows
-    },
-    "theory": {                              # fep_core.explore.theory
-        "inverse_temperature": (0.01, 10.0, 1.0),
-        "learning_rate": (0.001, 1.9, 0.2),
-        "theta": (-10.0, 10.0, 3.0),
-        "start": (-20.0, 20.0, -8.0),
-    },
-    "simulation1": {                         # fep_core.explore.simulation1
-        "inverse_temperature": (0.01, 10.0, _S1["inverse_temperature"]),
-        "learning_rate": (1e-4, 0.1, _S1["learning_rate"]),
-        "evidence": (1.0, 60.0, _S1["evidence"]),
-        "epochs": (50, 5000, _S1["epochs"]),
-        "seed": (0, 20, 0),
-    },
-    "simulation2": {                         # fep_core.explore.simulation2 (grid first)
-        # the precision slider steps through the paper's grid of precisions
-        "evidence": (1, 20, int(_BALANCED_EVIDENCE)),
-        "inverse_temperature": (float(_GRID[0]), float(_GRID[-1]), _BALANCED_PRECISION),
-        "learning_rate": (1e-4, 0.01, _S2["learning_rate"]),
-        "epochs": (100, 5000, 1000),
-    },
-    "simulation3": {                         # fep_core.explore.simulation3
-        "inverse_temperature": (0.01, 10.0, _S3["inverse_temperature"]),
-        "learning_rate": (1e-5, 0.1, _S3["learning_rate"]),
-        "evidence": (1.0, 40.0, _S3["evidence"]),
-        "epochs": (30, 6000, _S3["epochs"]),
-        "seed": (0, 20, 0),
-    },
-    "simulation4": {                         # fep_core.explore.simulation4
-        "inverse_temperature": (float(_GRID[0]), float(_GRID[-1]), _BALANCED_PRECISION),
-        "learning_rate": (1e-4, 0.01, paper.SIMULATION4["learning_rate"]),
-        "free_steps": (500, 50000, 20000),
-        "epochs": (200, 5000, 2000),
-    },
-    "reproduction_report": {                 # fep_core.explore.reproduction_report
-        "inverse_temperature": (0.01, 10.0, _S1["inverse_temperature"]),
-        "learning_rate": (1e-4, 0.1, _S1["learning_rate"]),
-        "seed": (0, 20, 0),
-    },
-}
-
-# The label of every control: chapter -> argument -> label (in the chapter's own notation).
-SLIDER_LABELS = {
-    "gaussian_primer": {"likelihood_precision": "likelihood precision πy",
-                        "learning_rate": "learning rate κ", "prior_precision": "prior precision π0",
-                        "observation": "observation y", "n_steps": "steps"},
-    "natural_gradient": {"precision": "precision γ", "learning_rate": "learning rate ε",
-                         "n_steps": "steps", "seed": "model seed"},
-    "theory": {"inverse_temperature": "precision iT (inverse temperature)",
-               "learning_rate": "learning rate (step size)", "theta": "evidence θ",
-               "start": "start bias b_q"},
-    "simulation1": {"inverse_temperature": "precision (inverse temperature) β",
-                    "learning_rate": "learning rate α", "evidence": "evidence",
-                    "epochs": "epochs", "seed": "seed"},
-    "simulation2": {"evidence": "evidence",
-                    "inverse_temperature": "precision (inverse temperature) iT",
-                    "learning_rate": "learning rate α",
-                    "epochs": "training epochs of the rerun"},
-    "simulation3": {"inverse_temperature": "precision (inverse temperature) β",
-                    "learning_rate": "learning rate α", "evidence": "evidence",
-                    "epochs": "epochs", "seed": "seed"},
-    "simulation4": {"inverse_temperature": "precision (inverse temperature) iT of the free run",
-                    "learning_rate": "learning rate α of the free run",
-                    "free_steps": "free-running steps", "epochs": "training epochs"},
-    "reproduction_report": {"inverse_temperature": "precision (inverse temperature) iT",
-                            "learning_rate": "learning rate α", "prediction": "prediction",
-                            "schedule": "schedule", "seed": "seed"},
-}
-
-# Slider steps where they are not the default (integers: 1; log sliders: 40 steps from low to
-# high): chapter -> argument -> keyword of the slider factory. Simulation 2's and 4's precision
-# sliders take the 19 values of the paper's grid.
-SLIDER_STEPS = {
-    "gaussian_primer": {"observation": {"step": 0.1}},
-    "natural_gradient": {"n_steps": {"step": 5}},
-    "theory": {"theta": {"step": 0.5}, "start": {"step": 0.5}},
-    "simulation1": {"evidence": {"step": 1.0}, "epochs": {"step": 50}},
-    "simulation2": {"inverse_temperature": {"steps": len(_GRID) - 1},
-                    "learning_rate": {"steps": 20}, "epochs": {"step": 100}},
-    "simulation3": {"evidence": {"step": 1.0}, "epochs": {"step": 30}},
-    "simulation4": {"inverse_temperature": {"steps": len(_GRID) - 1},
-                    "learning_rate": {"steps": 20}, "free_steps": {"step": 500},
-                    "epochs": {"step": 200}},
-}
-
-# Toggle buttons: chapter -> argument -> options (the first is the default).
-SLIDER_CHOICES = {
-    "reproduction_report": {
-        "prediction": ("code", "paper"),
-        "schedule": ("synchronous", "sequential"),
-    },
-}
 
 
 def _text(value, name: str) -> str:
@@ -335,10 +226,6 @@ def panel(callback: Callable[..., "plt.Figure"], **controls):
     return widgets.VBox([box, out])
 
 
-def _is_log(low, high) -> bool:
-    return isinstance(low, float) and low > 0 and high / low >= 100
-
-
 def chapter_controls(chapter: str) -> dict:
     """The controls of ``chapter``'s Interactive section: argument -> ipywidget, built from
     :data:`SLIDER_RANGES` (integer ranges: integer sliders; a positive float range spanning two
@@ -355,7 +242,7 @@ def chapter_controls(chapter: str) -> dict:
         kw = steps.get(name, {})
         if isinstance(low, int) and isinstance(default, int):
             controls[name] = int_slider(labels[name], default, low, high, **kw)
-        elif _is_log(low, high):
+        elif is_log(low, high):
             controls[name] = log_slider(labels[name], default, low, high, **kw)
         else:
             controls[name] = float_slider(labels[name], default, low, high, **kw)
@@ -377,3 +264,32 @@ def chapter_panel(chapter: str, *args):
     callback = getattr(explore, chapter)
     return panel(functools.partial(callback, *args) if args else callback, **controls)
 
+
+
+class StaticPanel:
+    """A chapter's precomputed panel, displayed by a notebook cell: the HTML of
+    :func:`fep_core.plotting.static.panel_html` for the rendered page (which loads BokehJS), a
+    plain-text line elsewhere."""
+
+    def __init__(self, precomputed):
+        from .plotting import static
+
+        self.precomputed = precomputed
+        self.html = static.panel_html(precomputed)
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        g = self.precomputed.grid
+        return (f"<precomputed panel of {g.chapter!r}: {g.size} grid points over "
+                f"{', '.join(g.names)}; shown on the book's web page>")
+
+
+def static_panel(chapter: str, **kwargs) -> StaticPanel:
+    """The precomputed panel of ``book/<chapter>.ipynb`` for the static web page: the grid of
+    ``fep_core.grids.<chapter>`` (computed once per version of its sources, through the result
+    cache; ``kwargs`` go to it) drawn by :mod:`fep_core.plotting.static`."""
+    from . import grids
+
+    return StaticPanel(grids.compute(_text(chapter, "chapter"), **kwargs))

@@ -23,6 +23,9 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from fep_core.controls import LEARNING_RATE_CONTROL, PRECISION_CONTROL
+from fep_core.grids import CHAPTERS
+
 from _browser_support import (
     BUILD_DIR,
     HTML_DIR,
@@ -282,3 +285,108 @@ def test_service_pages(site, browser, built_html):
             _check_page(page, failures, blocked, extra)
         finally:
             page.context.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# The precomputed panels (issue 12): every chapter with an Interactive section has one on its
+# static page; moving its precision and learning-rate controls redraws figure and numbers in the
+# browser, with no kernel, no console error and no request leaving the machine.
+PANEL_CHAPTERS = sorted(CHAPTERS)
+REDRAW_BUDGET_MS = 200.0
+
+# Moves from the default, each to a value not shown before: one step left, then two right.
+MOVES = (("ArrowLeft",), ("ArrowRight", "ArrowRight"))
+
+_REDRAW_MS = """async (name) => {
+  const model = Bokeh.documents[0].get_model_by_name(name);
+  const frame = () => new Promise(r => requestAnimationFrame(() => r()));
+  const t0 = performance.now();
+  model.value = model.value === model.start ? model.value + 1 : model.value - 1;
+  await frame(); await frame();
+  return performance.now() - t0;
+}"""
+
+
+def _panel_state(page):
+    panel = page.locator(".fep-static-panel")
+    return panel.screenshot(), page.locator(".fep-static-panel table.fep-readout").inner_text()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("chapter", PANEL_CHAPTERS)
+def test_precomputed_panel_redraws(chapter, site, browser, built_html):
+    docname = f"book/{chapter}"
+    page, failures, blocked, console_errors = _visit(browser, f"{site}/{docname}.html")
+    try:
+        _check_page(page, failures, blocked, docname)
+        assert page.locator(".fep-static-panel").count() == 1, f"{docname}: no static panel"
+        controls = json.loads(page.locator(".fep-static-panel").get_attribute("data-controls"))
+        page.locator(".fep-static-panel .noUi-handle").nth(len(controls) - 1).wait_for()
+        handles = page.locator(".fep-static-panel .noUi-handle")
+        assert handles.count() == len(controls), f"{docname}: {handles.count()} sliders"
+        for name in (PRECISION_CONTROL[chapter], LEARNING_RATE_CONTROL[chapter]):
+            handle = handles.nth(list(controls).index(name))
+            seen = [_panel_state(page)]
+            for keys in MOVES:
+                handle.focus()
+                for key in keys:
+                    handle.press(key)
+                page.wait_for_timeout(150)
+                seen.append(_panel_state(page))
+                before, after = seen[-2], seen[-1]
+                assert after[0] != before[0], f"{docname}: moving {name} left the figure as it was"
+                assert after[1] != before[1], (
+                    f"{docname}: moving {name} left the numbers as they were")
+            label = controls[name]
+            titles = page.locator(".fep-static-panel .bk-slider-title").all_inner_texts()
+            assert any(t.startswith(label + ": ") and len(t) > len(label) + 2 for t in titles), (
+                f"{docname}: no slider titled '{label}: <value>' among {titles}")
+            ms = min(page.evaluate(_REDRAW_MS, f"control-{name}") for _ in range(3))
+            print(f"\n[redraw] {docname} {name}: {ms:.0f} ms")
+            assert ms < REDRAW_BUDGET_MS, f"{docname}: redraw after moving {name} took {ms:.0f} ms"
+        assert not console_errors, f"{docname}: JavaScript errors: {console_errors}"
+        untolerated = [u for u in blocked if not u.startswith(TOLERATED_EXTERNAL)]
+        assert not untolerated, f"{docname}: requests to external hosts: {untolerated}"
+        page.locator(".fep-static-panel").screenshot(
+            path=str(screenshot_path(f"panel__{chapter}")))
+    finally:
+        page.context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_bokeh_is_served_by_the_site(built_html):
+    """BokehJS comes from the book's own _static folder, never from a CDN."""
+    from fep_core.plotting.static import js_files
+
+    for _source, name in js_files():
+        assert (built_html / "_static" / "bokeh" / name).is_file(), f"{name} is not shipped"
+    for chapter in PANEL_CHAPTERS:
+        text = (built_html / "book" / f"{chapter}.html").read_text(encoding="utf-8")
+        assert "cdn.bokeh.org" not in text, f"{chapter}: BokehJS from its CDN"
+        for _source, name in js_files():
+            assert f"_static/bokeh/{name}" in text, f"{chapter}: does not load {name}"
+
+
+PAGE_BUDGET_BYTES = 2.5e6
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_chapter_pages_with_their_data_fit_the_budget(built_html):
+    """Each chapter page (its HTML, which embeds the panel's data, and its own images) is at
+    most 2.5 MB; the shared files under _static/ are listed once for the whole site."""
+    weights = {}
+    for chapter in PANEL_CHAPTERS:
+        page = built_html / "book" / f"{chapter}.html"
+        text = page.read_text(encoding="utf-8")
+        images = set(re.findall(r'src="\.\./(_images/[^"]+)"', text))
+        weights[chapter] = page.stat().st_size + sum((built_html / i).stat().st_size
+                                                     for i in images)
+    shared = sum(p.stat().st_size for p in (built_html / "_static").rglob("*") if p.is_file())
+    bokeh = sum(p.stat().st_size for p in (built_html / "_static" / "bokeh").glob("*.js"))
+    print("\n[page weight] " + ", ".join(f"{c} {w / 1e6:.2f} MB" for c, w in weights.items())
+          + f"; shared _static {shared / 1e6:.2f} MB (BokehJS {bokeh / 1e6:.2f} MB), once")
+    heavy = {c: w for c, w in weights.items() if w > PAGE_BUDGET_BYTES}
+    assert not heavy, f"pages over {PAGE_BUDGET_BYTES / 1e6} MB: {heavy}"

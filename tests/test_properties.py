@@ -1,9 +1,10 @@
 """Property-based standing guard over fep_core's public API (Hypothesis).
 
 Every public function and method of the modules cb, network, metrics, datasets, experiments,
-gaussian, geometry, theory, cache, widgets, explore, paper, analysis, streams and reference
-(plotting, bench and report are out of scope; the callbacks that run a simulation are in
-:data:`NOT_CASES`) has an entry in
+gaussian, geometry, theory, cache, widgets, explore, paper, analysis, streams, reference,
+precomputed and grids (the package module; each chapter's grid module is tested beside its
+experiment, tests/test_grids_*.py) (plotting, bench and report are out of scope; the callbacks
+that run a simulation are in :data:`NOT_CASES`) has an entry in
 :data:`CASES`: the callable, valid keyword arguments (tiny sizes, chosen from the
 docstrings) and, derived from each valid value, strategies of *bad* values for that argument.
 One argument at a time is replaced by a bad value (NaN, +-inf, strings, None, ragged nested lists,
@@ -76,9 +77,11 @@ from fep_core import (
     explore,
     gaussian,
     geometry,
+    grids,
     metrics,
     network,
     paper,
+    precomputed,
     reference,
     streams,
     theory,
@@ -235,6 +238,80 @@ _CONTROL_BAD = {"result": _frame_bad_values(_control_table, "control frame",
 FIELD3 = J3 @ STATE3
 ORDER3 = np.array([2, 0, 1])
 _REF_RUN_ALIASES = {"steps": ("uniforms", "node_order", "bias")}
+
+# fep_core.precomputed: a 3 x 2 grid (two of the theory chapter's sliders), a choice control, and
+# a panel of 6 points with one view of every kind (the Heatmap's x is theta, its y start)
+PC_THETA = precomputed.Control("theta", "θ", (-10.0, 3.0, 10.0), 3.0)
+PC_START = precomputed.Control("start", "start", (-8.0, 20.0), -8.0)
+PC_CHOICE = precomputed.Control("prediction", "prediction rule", (0, 1), 0,
+                                names=("code", "paper"))
+PC_GRID = precomputed.Grid("theory", (PC_THETA, PC_START))
+_PC_SIZE = 6
+PC_X = np.arange(4.0)
+PC_ARRAYS = {"y": np.arange(_PC_SIZE)[:, None] * PC_X + 1.0,
+             "level": np.arange(_PC_SIZE) / 2.0,
+             "img": np.linspace(-1.0, 1.0, _PC_SIZE * 2 * 9).reshape(_PC_SIZE, 2, 3, 3),
+             "map": np.arange(_PC_SIZE * 6.0).reshape(_PC_SIZE, 2, 3)}
+PC_READOUTS = {"r": precomputed.Readout("a number", np.arange(_PC_SIZE) * 0.5)}
+PC_VIEWS = (precomputed.Lines("curves", PC_X, {"y": "y"}, guides={"level": "level"}),
+            precomputed.Tiles("images", "img"),
+            precomputed.Heatmap("map", "map", x="theta", y="start"),
+            precomputed.Bars("bars", {"level": "level"}))
+
+
+def _precomputed():
+    return precomputed.Precomputed(PC_GRID, PC_ARRAYS, PC_READOUTS, PC_VIEWS, note="a note")
+
+
+def _with(mapping, **change):
+    return {**mapping, **change}
+
+
+# Malformed panels: the generic catalogue cannot derive them from a dict of arrays. An error
+# that names the entry ("array 'y' ...", "readout 'r' ...", "heatmap 'map' ...") names the
+# argument.
+_PC_BAD = {
+    "grid": [("a grid of another size",
+              precomputed.Grid("theory", (PC_THETA,)))],
+    "arrays": [
+        ("arrays with a NaN entry",
+         _with(PC_ARRAYS, y=np.where(np.arange(_PC_SIZE)[:, None] == 4, NAN, PC_ARRAYS["y"]))),
+        ("arrays with an array one point short", _with(PC_ARRAYS, y=PC_ARRAYS["y"][:-1])),
+        ("arrays without an array a view draws",
+         {k: v for k, v in PC_ARRAYS.items() if k != "y"}),
+        ("arrays with a key that is not a string", {**PC_ARRAYS, 1: PC_ARRAYS["level"]}),
+        ("arrays with a scalar entry", _with(PC_ARRAYS, level=1.0)),
+        ("arrays with an entry of strings", _with(PC_ARRAYS, y=PC_ARRAYS["y"].astype(str))),
+        ("arrays with a ragged entry", _with(PC_ARRAYS, y=[[1.0, 2.0], [3.0]])),
+    ],
+    "readouts": [
+        ("a readout with NaN and no reason",
+         {"r": precomputed.Readout("r", np.full(_PC_SIZE, NAN))}),
+        ("a readout with an inf", {"r": precomputed.Readout("r", np.full(_PC_SIZE, INF))}),
+        ("a readout one point short", {"r": precomputed.Readout("r", np.zeros(_PC_SIZE - 1))}),
+        ("a readout that is a plain array", {"r": np.zeros(_PC_SIZE)}),
+        ("a readout named like an array", {"level": precomputed.Readout("l", np.zeros(_PC_SIZE))}),
+        ("a readout of strings", {"r": precomputed.Readout("r", np.array(["a"] * _PC_SIZE))}),
+        ("a readout with NaN digits",
+         {"r": precomputed.Readout("r", np.zeros(_PC_SIZE), digits=NAN)}),
+        ("a readout with 2.5 digits",
+         {"r": precomputed.Readout("r", np.zeros(_PC_SIZE), digits=2.5)}),
+    ],
+    "views": [
+        ("lines drawing an array that is not there",
+         (precomputed.Lines("t", PC_X, {"y": "missing"}),)),
+        ("lines whose series is a number, not an array key",
+         (precomputed.Lines("t", PC_X, {"y": 1.0}),)),
+        ("a heatmap with its axes swapped (wrong shape)",
+         (precomputed.Heatmap("map", "map", x="start", y="theta"),)),
+        ("a heatmap over a control the grid lacks",
+         (precomputed.Heatmap("map", "map", x="theta", y="nope"),)),
+        ("tiles of a 3-D array", (precomputed.Tiles("images", "map"),)),
+        ("a string in place of a view", ("a figure",)),
+    ],
+}
+_PC_ALIASES = {"arrays": ("array",), "readouts": ("readout",),
+               "views": ("view", "lines", "heatmap", "tiles")}
 
 
 # =============================================================================================
@@ -783,6 +860,67 @@ CASES = [
     # the one-node relaxation of the theory chapter: the cheapest panel to draw
     case("widgets.chapter_panel", widgets.chapter_panel, dict(chapter="theory"),
          target=widgets.chapter_panel),
+    # the Gaussian primer's grid: the fastest to compute (about 2 s once, then from the cache,
+    # which the module fixture points at a temporary directory)
+    case("widgets.static_panel", widgets.static_panel, dict(chapter="gaussian_primer"),
+         target=widgets.static_panel),
+
+    # ---------------------------------------------------------------- precomputed (static panels)
+    case("precomputed.format_value", precomputed.format_value, dict(value=0.16681, digits=3),
+         target=precomputed.format_value),
+    case("precomputed.axis", precomputed.axis,
+         dict(low=0.01, high=10.0, default=0.1, n=9, log=True, integer=False),
+         target=precomputed.axis),
+    case("precomputed.axis[integer]", precomputed.axis,
+         dict(low=5, high=200, default=40, n=5, log=False, integer=True)),
+    case("precomputed.control", precomputed.control,
+         dict(chapter="theory", name="theta", n=5, digits=3, values=None),
+         target=precomputed.control),
+    case("precomputed.control[values]", precomputed.control,
+         dict(chapter="theory", name="theta", n=5, digits=3, values=(-10.0, 3.0, 10.0))),
+    # a toggle of the live panel: n, digits and values are ignored (documented)
+    case("precomputed.control[choice]", precomputed.control,
+         dict(chapter="reproduction_report", name="prediction", n=2, digits=3, values=None),
+         skip={a: "ignored for a choice control (documented)" for a in ("n", "digits", "values")}),
+    case("precomputed.Control", precomputed.Control,
+         dict(name="theta", label="θ", values=(-10.0, 3.0, 10.0), default=3.0, digits=3,
+              names=()),
+         target=precomputed.Control),
+    case("precomputed.Control[choice]", precomputed.Control,
+         dict(name="prediction", label="prediction rule", values=(0, 1), default=0, digits=3,
+              names=("code", "paper"))),
+    *[case(f"precomputed.Control.{m}", lambda m=m: getattr(PC_THETA, m), {},
+           target=getattr(precomputed.Control, m))
+      for m in ("index", "texts")],
+    case("precomputed.Control.option", _method(lambda: PC_CHOICE, "option"), {"value": 1},
+         target=precomputed.Control.option),
+    case("precomputed.Grid", precomputed.Grid,
+         dict(chapter="theory", controls=(PC_THETA, PC_START)), target=precomputed.Grid,
+         extra={"controls": [("two controls of the same name", (PC_THETA, PC_THETA)),
+                             ("a control and a string", (PC_THETA, "start"))]}),
+    *[case(f"precomputed.Grid.{m}", lambda m=m: getattr(PC_GRID, m), {},
+           target=getattr(precomputed.Grid, m))
+      for m in ("names", "shape", "size", "default_index")],
+    case("precomputed.Grid.values", _method(lambda: PC_GRID, "values"), {"name": "start"},
+         target=precomputed.Grid.values),
+    case("precomputed.Grid.points", _method(lambda: PC_GRID, "points"), {},
+         target=precomputed.Grid.points),
+    # **values: one keyword per control (an error names the control)
+    case("precomputed.Grid.index", _method(lambda: PC_GRID, "index"),
+         {"theta": 3.0, "start": 20.0}, target=precomputed.Grid.index),
+    case("precomputed.Precomputed", precomputed.Precomputed,
+         dict(grid=PC_GRID, arrays=PC_ARRAYS, readouts=PC_READOUTS, views=PC_VIEWS, note="a note"),
+         target=precomputed.Precomputed, extra=_PC_BAD, aliases=_PC_ALIASES),
+    *[case(f"precomputed.Precomputed.{m}", _method(_precomputed, m), {"index": 4},
+           target=getattr(precomputed.Precomputed, m))
+      for m in ("at", "readout_text")],
+    case("precomputed.Precomputed.digest", _method(_precomputed, "digest"), {},
+         target=precomputed.Precomputed.digest),
+
+    # ---------------------------------------------------------------- grids (the chapter table)
+    case("grids.function", grids.function, dict(chapter="theory"), target=grids.function),
+    # **kwargs go to the chapter's grid function (tests/test_grids_*.py)
+    case("grids.compute", grids.compute, dict(chapter="gaussian_primer"), target=grids.compute),
 
     # ---------------------------------------------------------------- explore (chapter callbacks)
     case("explore.gaussian_primer", explore.gaussian_primer,
@@ -941,6 +1079,14 @@ NOT_CASES = {
     "explore.simulation3": "runs Simulation 3 per call (see tests/test_widgets.py)",
     "explore.simulation4": "trains and free-runs a network per call (see tests/test_widgets.py)",
     "explore.reproduction_report": "runs Simulation 1 twice per call (see tests/test_widgets.py)",
+    # static panels: plain descriptions of what to draw, checked where a panel is packed
+    "precomputed.Readout": "frozen dataclass container (validated by Precomputed: its readouts)",
+    "precomputed.Lines": "frozen dataclass container (validated by Precomputed: its views)",
+    "precomputed.Tiles": "frozen dataclass container (validated by Precomputed: its views)",
+    "precomputed.Heatmap": "frozen dataclass container (validated by Precomputed: its views)",
+    "precomputed.Bars": "frozen dataclass container (validated by Precomputed: its views)",
+    "widgets.StaticPanel": "display wrapper of a Precomputed (static_panel has a case; its HTML "
+                           "is tested in tests/test_precomputed.py)",
 }
 
 EXPENSIVE = [c.name for c in CASES if c.expensive]
@@ -1014,6 +1160,10 @@ def _nonfinite(obj, path="", out=None):
         import matplotlib.pyplot as plt
 
         plt.close(obj)
+        return out
+    if isinstance(obj, widgets.StaticPanel):          # the panel it shows
+        return _nonfinite(obj.precomputed, f"{path}.precomputed".lstrip("."), out)
+    if inspect.isfunction(obj):                         # grids.function: a chapter's grid function
         return out
     if isinstance(obj, ipywidgets.Widget):
         for attr in ("value", "min", "max", "step"):
@@ -1232,7 +1382,7 @@ def test_valid_call(case):
 
 
 MODULES = [cb, network, metrics, datasets, experiments, gaussian, geometry, theory, cache, widgets,
-           explore, paper, analysis, streams, reference]
+           explore, paper, analysis, streams, reference, precomputed, grids]
 
 
 def _public_names():

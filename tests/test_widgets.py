@@ -411,16 +411,16 @@ def test_slider_factories_accept_numpy_numbers():
     assert (i.min, i.max, i.value) == (0, 5, 3)
 
 
-def _notebook_panel_cell(chapter):
-    """The source of the one Interactive panel cell of ``book/<chapter>.ipynb``."""
+def _notebook_panel_cell(chapter, kind="chapter_panel"):
+    """The source of the one ``kind`` cell (live or static panel) of ``book/<chapter>.ipynb``."""
     import json
     from pathlib import Path
 
     nb = json.loads((Path(__file__).resolve().parent.parent / "book" / f"{chapter}.ipynb")
                     .read_text(encoding="utf-8"))
     sources = ["".join(c["source"]) for c in nb["cells"]
-               if c["cell_type"] == "code" and "panel(" in "".join(c["source"])]
-    assert len(sources) == 1, f"{chapter}: expected one panel cell, found {len(sources)}"
+               if c["cell_type"] == "code" and f"{kind}(" in "".join(c["source"])]
+    assert len(sources) == 1, f"{chapter}: expected one {kind} cell, found {len(sources)}"
     return sources[0]
 
 
@@ -432,6 +432,8 @@ def test_notebook_panels_are_the_chapters_panel(chapter):
     expected = ('chapter_panel("simulation2", grid)' if chapter == "simulation2"
                 else f'chapter_panel("{chapter}")')
     assert _notebook_panel_cell(chapter).strip() == expected
+    # and the static page's precomputed panel, one line too
+    assert _notebook_panel_cell(chapter, "static_panel").strip() == f'static_panel("{chapter}")'
 
 
 @pytest.mark.parametrize("chapter", sorted(SLIDER_RANGES))

@@ -31,6 +31,11 @@
 6. Ships the site without the themes' source maps (``*.map``, 3.4 MB): they serve only a
    developer's browser tools, and a reader's browser never requests them.
 
+7. Serves BokehJS from the site itself for the chapters' precomputed panels (issue 12): the
+   build copies the installed bokeh package's JavaScript (core and widgets, versioned names)
+   into ``_static/bokeh/`` and loads it on the pages that hold a panel (a
+   ``fep-static-panel`` element), so no page asks a CDN for it.
+
 It lives in ``book/_ext/``; the browser test (tests/test_browser.py) checks the pages it shapes.
 """
 from __future__ import annotations
@@ -166,6 +171,35 @@ def _drop_source_maps(app, exception) -> None:
             path.unlink()
 
 
+BOKEH_DIR = "bokeh"
+
+
+def _copy_bokeh(app) -> None:
+    """Copy BokehJS into the output's ``_static/bokeh/`` (run when the builder starts)."""
+    import shutil
+
+    from fep_core.plotting.static import js_files
+
+    if app.builder.format != "html":
+        return
+    target = Path(app.outdir) / "_static" / BOKEH_DIR
+    target.mkdir(parents=True, exist_ok=True)
+    for source, name in js_files():
+        shutil.copyfile(source, target / name)
+
+
+def _load_bokeh(app, pagename, templatename, context, doctree) -> None:
+    """Load BokehJS, in the page's head, on pages holding a precomputed panel."""
+    if doctree is None:
+        return
+    if not any("fep-static-panel" in node.astext() for node in doctree.findall(nodes.raw)):
+        return
+    from fep_core.plotting.static import js_files
+
+    for _source, name in js_files():
+        app.add_js_file(f"{BOKEH_DIR}/{name}", priority=200)
+
+
 def setup(app):
     install_sliced_poll()
     _install_retry()
@@ -174,4 +208,6 @@ def setup(app):
     app.connect("env-get-outdated", _always_reread_notebooks)
     app.connect("doctree-read", _open_live_note)
     app.connect("build-finished", _drop_source_maps)
+    app.connect("builder-inited", _copy_bokeh)
+    app.connect("html-page-context", _load_bokeh)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
