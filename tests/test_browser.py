@@ -58,10 +58,10 @@ MIN_FIGURES = {
     "book/reproduction_report": 0,
 }
 
-# The one external resource the theme loads: MathJax from its CDN (there is no pip-installable
-# MathJax). The test blocks it like any other external request, so the pages are checked offline,
-# and fails on any *other* external host: a new CDN dependency has to be a conscious decision.
-TOLERATED_EXTERNAL = ("https://cdn.jsdelivr.net/npm/mathjax@3/",)
+# External resources a page may request: none. MathJax and BokehJS are served by the site itself
+# (book/_ext/bookext.py); the test blocks every external request, so the pages are checked
+# offline, and fails on any: a CDN dependency has to be a conscious decision, listed here.
+TOLERATED_EXTERNAL = ()
 
 ERROR_OUTPUT_SELECTOR = ", ".join([
     ".cell_output .output.stderr", ".cell_output .stderr",
@@ -69,6 +69,7 @@ ERROR_OUTPUT_SELECTOR = ", ".join([
     ".output_error", "div.output_stderr", ".cell_output .ename", ".cell_output .evalue",
     ".system-message",  # docutils error rendered into the page
 ])
+PAGE_LOAD_MS = 120_000
 FIGURE_IMG_SELECTOR = ".bd-article .cell_output img, .bd-article figure img"
 
 
@@ -204,9 +205,11 @@ def _visit(browser, url: str):
     page.on("response", on_response)
     page.on("requestfailed", on_failed)
     page.on("console", on_console)
-    response = page.goto(url, wait_until="load")
+    # Generous limits: a chapter page with its panel parses about a megabyte of inline data, and
+    # on a busy two-core machine Chromium once took over 30 s (Playwright's default) to settle.
+    response = page.goto(url, wait_until="load", timeout=PAGE_LOAD_MS)
     assert response is not None and response.status == 200, f"{url}: {response and response.status}"
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("networkidle", timeout=PAGE_LOAD_MS)
     return page, failures, blocked, console_errors
 
 
@@ -245,6 +248,8 @@ def test_page(docname, site, browser, built_html):
         if source.is_file():
             _check_notebook_page(page, docname, site)
 
+        _check_maths(page, docname, html)
+
         shot = screenshot_path(docname.replace("/", "__"))
         page.screenshot(path=str(shot), full_page=True)
         print(f"\n[screenshot] {docname}: {shot}")
@@ -252,6 +257,22 @@ def test_page(docname, site, browser, built_html):
             print(f"[blocked external, tolerated] {sorted(set(blocked))}")
     finally:
         page.context.close()
+
+
+def _check_maths(page, docname: str, html: Path):
+    """Every formula of the page is typeset (offline: MathJax comes from the site) and no raw
+    TeX delimiters are left in the visible text."""
+    formulas = html.read_text(encoding="utf-8").count('class="math')
+    if formulas == 0:
+        return
+    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+                           timeout=30_000)
+    page.evaluate("() => MathJax.startup.promise")
+    typeset = page.locator(".bd-article mjx-container").count()
+    assert typeset >= formulas, f"{docname}: {typeset} typeset formulas of {formulas}"
+    text = page.inner_text(".bd-article")
+    for raw in ("\\(", "\\[", "$$"):
+        assert raw not in text, f"{docname}: raw {raw!r} in the visible text"
 
 
 def _check_notebook_page(page, docname: str, site: str):

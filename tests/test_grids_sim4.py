@@ -10,7 +10,7 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from fep_core import controls, experiments, explore, paper
-from fep_core.grids import function
+from fep_core.grids import compute, function
 from fep_core.grids.sim4 import (
     CURVE_EVERY,
     FREE_STEPS,
@@ -33,8 +33,9 @@ READOUTS = {"J_change": "J_change", "retrieval_before": "retrieval_before",
 
 @pytest.fixture(scope="module")
 def pre():
-    """The whole grid function, computed once for this module (not through the result cache)."""
-    return simulation4()
+    """The chapter's panel as the book shows it: through the result cache (the build's entry
+    when the book was built first); test_deterministic_and_drawable computes it afresh."""
+    return compute("simulation4")
 
 
 def _tiles(attractors):

@@ -36,6 +36,9 @@
    into ``_static/bokeh/`` and loads it on the pages that hold a panel (a
    ``fep-static-panel`` element), so no page asks a CDN for it.
 
+8. Serves MathJax from the site itself (MathJax 3.2.2 as shipped inside the
+   ``sphinx-mathjax-offline`` package): maths is typeset offline and no page asks a CDN.
+
 It lives in ``book/_ext/``; the browser test (tests/test_browser.py) checks the pages it shapes.
 """
 from __future__ import annotations
@@ -172,6 +175,34 @@ def _drop_source_maps(app, exception) -> None:
 
 
 BOKEH_DIR = "bokeh"
+MATHJAX_DIR = "mathjax"
+# What a page may load of MathJax 3: the distribution shipped inside the sphinx-mathjax-offline
+# package (MathJax 3.2.2), less its other combined builds and its speech-rule engine: the
+# theme's own combined build (tex-mml-chtml.js) and what it loads on demand (TeX extensions,
+# the CHTML web fonts, the menu and its accessibility parts).
+MATHJAX_PARTS = ("tex-mml-chtml.js", "input", "output", "a11y", "ui", "adaptors")
+
+
+def _copy_mathjax(app) -> None:
+    """Copy MathJax into the output's ``_static/mathjax/`` (``mathjax_path`` in _config.yml
+    points there), so that maths is typeset offline and no page asks a CDN for it."""
+    import importlib.util
+    import shutil
+
+    if app.builder.format != "html":
+        return
+    spec = importlib.util.find_spec("sphinx-mathjax-offline")
+    if spec is None:
+        raise RuntimeError("the book needs the sphinx-mathjax-offline package (requirements.txt)")
+    source = Path(next(iter(spec.submodule_search_locations))) / "static" / "mathjax"
+    target = Path(app.outdir) / "_static" / MATHJAX_DIR
+    for part in MATHJAX_PARTS:
+        src, dst = source / part, target / part
+        if src.is_file():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dst)
+        else:
+            shutil.copytree(src, dst, dirs_exist_ok=True)
 
 
 def _copy_bokeh(app) -> None:
@@ -209,5 +240,6 @@ def setup(app):
     app.connect("doctree-read", _open_live_note)
     app.connect("build-finished", _drop_source_maps)
     app.connect("builder-inited", _copy_bokeh)
+    app.connect("builder-inited", _copy_mathjax)
     app.connect("html-page-context", _load_bokeh)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
