@@ -260,16 +260,19 @@ def test_page(docname, site, browser, built_html):
 
 
 def _check_maths(page, docname: str, html: Path):
-    """Every formula of the page is typeset (offline: MathJax comes from the site) and no raw
-    TeX delimiters are left in the visible text."""
+    """Every formula of the page (article, headings and their table of contents) is typeset,
+    offline since MathJax comes from the site, and no raw TeX delimiter is left visible."""
     formulas = html.read_text(encoding="utf-8").count('class="math')
     if formulas == 0:
         return
     page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
                            timeout=30_000)
     page.evaluate("() => MathJax.startup.promise")
-    typeset = page.locator(".bd-article mjx-container").count()
-    assert typeset >= formulas, f"{docname}: {typeset} typeset formulas of {formulas}"
+    assert page.locator(".math").count() == formulas, f"{docname}: formulas missing from the DOM"
+    untypeset = page.evaluate("""() => [...document.querySelectorAll('.math')]
+        .filter(e => e.querySelectorAll('mjx-container').length !== 1)
+        .map(e => e.textContent.slice(0, 80))""")
+    assert not untypeset, f"{docname}: formulas not typeset: {untypeset}"
     text = page.inner_text(".bd-article")
     for raw in ("\\(", "\\[", "$$"):
         assert raw not in text, f"{docname}: raw {raw!r} in the visible text"
