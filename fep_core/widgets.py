@@ -1,13 +1,15 @@
-"""Slider panels for the book's interactive sections.
+"""Slider panels for the book's interactive sections: live in JupyterLab, precomputed on the web.
 
-Every chapter wires its sliders to a *plain* callback function, ``fep_core.explore.<chapter>``
-with ``<chapter>`` the notebook's file stem (unit-tested, and run once with its defaults when a
-notebook executes headless). This module only builds the panel: sliders, an output area, and
-error reporting as one clear sentence; and it holds every chapter's controls, keyed by the same
-stems: ranges and defaults (:data:`SLIDER_RANGES`; the paper's settings come from
-:mod:`fep_core.paper`), toggle options (:data:`SLIDER_CHOICES`), labels (:data:`SLIDER_LABELS`)
-and steps (:data:`SLIDER_STEPS`). A chapter's Interactive section is one call,
-``chapter_panel("<chapter>")``, so the notebooks type no range, default or label.
+Every chapter wires its live sliders to a *plain* callback function,
+``fep_core.explore.<chapter>`` with ``<chapter>`` the notebook's file stem (unit-tested, and run
+once with its defaults when a notebook executes headless). This module only builds the panels:
+sliders, an output area, and error reporting as one clear sentence. Every chapter's controls,
+keyed by the same stems, live in :mod:`fep_core.controls` (re-exported here): ranges and defaults
+(:data:`SLIDER_RANGES`; the paper's settings come from :mod:`fep_core.paper`), toggle options
+(:data:`SLIDER_CHOICES`), labels (:data:`SLIDER_LABELS`) and steps (:data:`SLIDER_STEPS`). A
+chapter's Interactive section is two calls, ``static_panel("<chapter>")`` (the precomputed panel
+the static web page shows, :mod:`fep_core.grids`) and ``chapter_panel("<chapter>")`` (the live
+one), so the notebooks type no range, default or label.
 """
 from __future__ import annotations
 
