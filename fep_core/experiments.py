@@ -155,13 +155,6 @@ class Simulation1Result:
     params: dict = field(default_factory=dict)
 
 
-def _cosine_projection(states, attractors):
-    norms = np.linalg.norm(attractors, axis=1, keepdims=True)
-    a = attractors / np.where(norms > 0, norms, 1.0)          # a zero attractor projects to 0
-    norms = np.linalg.norm(states, axis=1, keepdims=True)
-    return (states / np.where(norms > 0, norms, 1.0)) @ a.T
-
-
 def simulation1(*, seed=0, evidence=_S1["evidence"], inverse_temperature=_S1["inverse_temperature"],
                 learning_rate=_S1["learning_rate"], epochs=_S1["epochs"],
                 steps_per_epoch=_S1["steps_per_epoch"],
@@ -210,9 +203,9 @@ def simulation1(*, seed=0, evidence=_S1["evidence"], inverse_temperature=_S1["in
         patterns=pats, data_correlation=metrics.attractor_correlation(*pats), trace=trace, J=J,
         attractors=fixed, attractor_correlation=metrics.attractor_correlation(*fixed),
         attractors_converged=conv, asymmetry=float(net.asymmetry()), retrieval_bias=noisy,
-        retrieval_states=ret, retrieval_projection=_cosine_projection(ret, fixed),
+        retrieval_states=ret, retrieval_projection=metrics.cosine_projection(ret, fixed),
         generalization_bias=cross, generalization_states=gen,
-        generalization_projection=_cosine_projection(gen, fixed),
+        generalization_projection=metrics.cosine_projection(gen, fixed),
         params=dict(seed=seed, evidence=evidence, inverse_temperature=inverse_temperature,
                     learning_rate=learning_rate, epochs=epochs, steps_per_epoch=steps_per_epoch,
                     schedule=schedule, prediction=prediction))

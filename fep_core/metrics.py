@@ -69,6 +69,29 @@ def attractor_correlation(a, b):
     return float(np.corrcoef(a, b)[0, 1])
 
 
+def cosine_projection(states, attractors):
+    """Cosine similarity of each state with each attractor, a zero vector giving 0.
+
+    Parameters
+    ----------
+    states : array (T, n) — e.g. a probe's states, one row per step
+    attractors : array (A, n)
+
+    Returns
+    -------
+    array (T, A)
+    """
+    states = finite_array(states, "states", ndim=2)
+    attractors = finite_array(attractors, "attractors", ndim=2)
+    if states.shape[1] != attractors.shape[1]:
+        raise ValueError(f"states and attractors must have the same number of nodes, got "
+                         f"{states.shape[1]} and {attractors.shape[1]}")
+    norms = np.linalg.norm(attractors, axis=1, keepdims=True)
+    a = attractors / np.where(norms > 0, norms, 1.0)          # a zero attractor projects to 0
+    norms = np.linalg.norm(states, axis=1, keepdims=True)
+    return (states / np.where(norms > 0, norms, 1.0)) @ a.T
+
+
 def retrieval_targets(patterns, evidence):
     """The clean targets of retrieval and generalisation trials: ``0.1 * evidence * pattern``
     (the scale at which the paper's code compares states and patterns).

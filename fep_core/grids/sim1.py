@@ -86,15 +86,6 @@ class Simulation1Batch:
         return second_half(self.retrieval_projection), second_half(self.generalization_projection)
 
 
-def _cosine_projection(states, attractors):
-    """Cosine of each state (T, n) with each attractor (A, n) -> (T, A), a zero vector giving
-    0; the same arithmetic as Simulation 1's projection, so that the numbers are its bits."""
-    norms = np.linalg.norm(attractors, axis=1, keepdims=True)
-    a = attractors / np.where(norms > 0, norms, 1.0)
-    norms = np.linalg.norm(states, axis=1, keepdims=True)
-    return (states / np.where(norms > 0, norms, 1.0)) @ a.T
-
-
 def simulation1_batch(inverse_temperatures, learning_rates, evidences, *, seed=0,
                       epochs=_S1["epochs"], steps_per_epoch=_S1["steps_per_epoch"],
                       retrieval_inverse_temperature=_S1["retrieval_inverse_temperature"],
@@ -161,8 +152,9 @@ def simulation1_batch(inverse_temperatures, learning_rates, evidences, *, seed=0
         J=J, attractors=fixed, attractors_converged=np.asarray(conv),
         attractor_correlation=corr,
         asymmetry=np.array([asymmetry(batch.J[k]) for k in range(B)]),
-        retrieval_projection=np.stack([_cosine_projection(s, f) for s, f in zip(ret, fixed)]),
-        generalization_projection=np.stack([_cosine_projection(s, f)
+        retrieval_projection=np.stack([metrics.cosine_projection(s, f)
+                                       for s, f in zip(ret, fixed)]),
+        generalization_projection=np.stack([metrics.cosine_projection(s, f)
                                             for s, f in zip(gen, fixed)]),
         learned=(size >= _NO_ATTRACTOR_SIZE) & np.isfinite(corr))
 
