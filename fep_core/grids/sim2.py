@@ -25,13 +25,18 @@ __all__ = ["simulation2", "train_cells", "EVIDENCES", "PRECISION_INDICES", "MAX_
 _CHAPTER = "simulation2"
 _S2 = paper.SIMULATION2
 
-EVIDENCES = (1.0, 3.0, 6.0, 11.0, 16.0, 20.0)
-"""The evidence axis: both ends of the paper's 1..20 and the evidences of its three regimes
-(low complexity 6, balanced 11, high complexity 16)."""
+_GRID_IT = paper.GRID_INVERSE_TEMPERATURES
+EVIDENCES = tuple(sorted({float(paper.GRID_EVIDENCES[0]), 3.0, float(paper.GRID_EVIDENCES[-1])}
+                         | {float(e) for e, _ in paper.REGIMES.values()}))
+"""The evidence axis: both ends of the paper's 1..20, the evidences of its three regimes (low
+complexity 6, balanced 11, high complexity 16; from :data:`fep_core.paper.REGIMES`) and 3."""
 
-PRECISION_INDICES = (0, 2, 4, 6, 8, 11, 14, 16, 18)
+PRECISION_INDICES = tuple(sorted({0, 2, 6, 8, 16, len(_GRID_IT) - 1}
+                                 | {int(np.flatnonzero(_GRID_IT == t)[0])
+                                    for _, t in paper.REGIMES.values()}))
 """Positions in the paper's 19 precisions (:data:`fep_core.paper.GRID_INVERSE_TEMPERATURES`) of
-the precision axis: both ends and the precisions of the three regimes (4, 11, 14)."""
+the precision axis: both ends, the precisions of the three regimes (4, 11, 14; from
+:data:`fep_core.paper.REGIMES`) and positions 2, 6, 8, 16 between them."""
 
 MAX_TILES = 10
 """At most this many attractors are drawn per cell (ten training digits give at most ten)."""

@@ -15,21 +15,26 @@ are then evaluated as one batch with the continuation's protocol and noise strea
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from .. import datasets, experiments, metrics, paper
 from ..network import AttractorBatch
 from ..precomputed import Bars, Grid, Lines, Precomputed, Readout, Tiles, control
 from ..streams import CONTINUATION, stream
+from . import sim2
 
 __all__ = ["simulation4", "free_runs", "evaluate_couplings", "PRECISION_INDICES", "FREE_STEPS",
            "CURVE_EVERY", "MAX_TILES"]
 
 _CHAPTER = "simulation4"
 _EVIDENCE, _PRECISION = paper.REGIMES["balanced"]
-_TRAINING_LEARNING_RATE = 0.001     # free_run_continuation's training_learning_rate
+# the continuation's own training learning rate (its default), so the two train alike
+_TRAINING_LEARNING_RATE = inspect.signature(
+    experiments.free_run_continuation).parameters["training_learning_rate"].default
 
-PRECISION_INDICES = (0, 2, 4, 6, 8, 11, 14, 16, 18)
+PRECISION_INDICES = sim2.PRECISION_INDICES
 """Positions in the paper's 19 precisions (:data:`fep_core.paper.GRID_INVERSE_TEMPERATURES`) of
 the precision axis (Simulation 2's): both ends, the balanced precision (11) the network is
 trained at, and those of the other two regimes (4, 14)."""
