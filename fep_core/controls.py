@@ -79,30 +79,32 @@ SLIDER_RANGES = {
     },
 }
 
-# The label of every control: chapter -> argument -> label (in the chapter's own notation).
+# The label of every control: chapter -> argument -> label. The network's precision (inverse
+# temperature, $i_T$ in the maths) is "precision iT" and its learning rate "learning rate α" in
+# every chapter; the primers' models have their own precisions and step sizes.
 SLIDER_LABELS = {
     "gaussian_primer": {"likelihood_precision": "likelihood precision πy",
                         "learning_rate": "learning rate κ", "prior_precision": "prior precision π0",
                         "observation": "observation y", "n_steps": "steps"},
     "natural_gradient": {"precision": "precision γ", "learning_rate": "learning rate ε",
                          "n_steps": "steps", "seed": "model seed"},
-    "theory": {"inverse_temperature": "precision iT (inverse temperature)",
+    "theory": {"inverse_temperature": "precision iT",
                "learning_rate": "learning rate (step size)", "theta": "evidence θ",
                "start": "start bias b_q"},
-    "simulation1": {"inverse_temperature": "precision (inverse temperature) β",
+    "simulation1": {"inverse_temperature": "precision iT",
                     "learning_rate": "learning rate α", "evidence": "evidence",
                     "epochs": "epochs", "seed": "seed"},
     "simulation2": {"evidence": "evidence",
-                    "inverse_temperature": "precision (inverse temperature) iT",
+                    "inverse_temperature": "precision iT",
                     "learning_rate": "learning rate α",
                     "epochs": "training epochs of the rerun"},
-    "simulation3": {"inverse_temperature": "precision (inverse temperature) β",
+    "simulation3": {"inverse_temperature": "precision iT",
                     "learning_rate": "learning rate α", "evidence": "evidence",
                     "epochs": "epochs", "seed": "seed"},
-    "simulation4": {"inverse_temperature": "precision (inverse temperature) iT of the free run",
+    "simulation4": {"inverse_temperature": "precision iT of the free run",
                     "learning_rate": "learning rate α of the free run",
                     "free_steps": "free-running steps", "epochs": "training epochs"},
-    "reproduction_report": {"inverse_temperature": "precision (inverse temperature) iT",
+    "reproduction_report": {"inverse_temperature": "precision iT",
                             "learning_rate": "learning rate α", "prediction": "prediction",
                             "schedule": "schedule", "seed": "seed"},
 }

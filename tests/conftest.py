@@ -2,9 +2,13 @@
 
 The whole test session draws with matplotlib's non-interactive Agg backend, set here before any
 test module imports pyplot (fep_core.plotting does). Figure helpers shared by several test files
-live in tests/_helpers.py.
+live in tests/_helpers.py. Every figure a figure function of fep_core.plotting returns in this
+session is checked against the page's rules (fep_core.plotting.layout.check_figure): a figure
+too wide for the column, with text under 9 px, text outside the figure or a legend over a label
+fails the test that drew it.
 """
 import _thread
+import os
 import signal
 import threading
 import time
@@ -15,6 +19,7 @@ import matplotlib
 import pytest
 
 matplotlib.use("Agg")
+os.environ["FEP_CORE_CHECK_FIGURES"] = "1"     # fep_core.plotting.layout.CHECK_ENV
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "_build" / "screenshots"
 _START = {}
@@ -29,6 +34,16 @@ def close_figures():
     plt.close("all")
     yield
     plt.close("all")
+
+
+@pytest.fixture(scope="session")
+def regime_cells_small():
+    """The paper's three Simulation-2 regime cells, trained briefly (50 epochs, 5 trials): shared
+    by the Simulation-2 figure tests."""
+    from fep_core import experiments as X
+
+    return {name: X.simulation2_cell(evidence=e, inverse_temperature=t, epochs=50, trials=5)
+            for name, (e, t) in X.REGIMES.items()}
 
 
 def pytest_sessionstart(session):

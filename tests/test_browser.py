@@ -1,11 +1,14 @@
 """The rendered book as a reader sees it: strict build, then every page in headless Chromium.
 
 Once per session the book is built with the strict command (nitpicky, warnings are errors) into
-``_build/html``; it is then served on 127.0.0.1 and every page is opened in Debian's Chromium.
-Each page must load every local resource with HTTP 200 and make no request to another host
-(those are blocked and reported), show all its images, show no traceback or stderr output, carry
-the figures its chapter promises, and (notebook pages) offer its .ipynb and name the JupyterLab
-command. A full-page screenshot of each chapter goes to ``_build/screenshots/``.
+``_build/html``; it is then served on 127.0.0.1 and every page is opened in Debian's Chromium,
+in a 1280 px window and in a 390 px phone-sized one. Each page must load every local resource
+with HTTP 200 and make no request to another host (those are blocked and reported), show all its
+images, show no traceback or stderr output, carry the figures its chapter promises, never scroll
+sideways, typeset every formula, give every figure its caption as alt text, show no figure
+below 0.9 of its drawn size at 1280 px, and (notebook pages) offer its .ipynb and name the
+JupyterLab command. A full-page screenshot of each page at both widths goes to
+``_build/screenshots/``.
 
 Building executes every notebook once more (nbval already ran them in this pytest run); nothing
 else here executes notebooks.
@@ -46,7 +49,7 @@ BUILD_LOG = BUILD_DIR / "book-build.log"
 # Minimum number of figures (rendered <img> in cell outputs or numbered figures) per page.
 # Conservative lower bounds on what each chapter promises; every page of _toc.yml must be listed.
 MIN_FIGURES = {
-    "book/intro": 0,
+    "book/intro": 1,                # the key figure
     "book/running_locally": 0,
     "book/gaussian_primer": 2,      # closed form vs quadrature; descent on F (+ its widget default)
     "book/natural_gradient": 2,     # plain vs natural gradient paths; information length
@@ -172,10 +175,14 @@ def test_no_source_maps_are_shipped(built_html):
     assert not sorted(str(p.relative_to(built_html)) for p in built_html.rglob("*.map"))
 
 
-def _visit(browser, url: str):
-    """Open ``url``; return (page, local_failures, blocked_external, console_errors)."""
+WIDTHS = (1280, 390)            # a laptop window and a phone
+
+
+def _visit(browser, url: str, width: int = 1280):
+    """Open ``url`` in a ``width`` px wide window; return (page, local_failures,
+    blocked_external, console_errors)."""
     base = f"{urlsplit(url).scheme}://{urlsplit(url).netloc}"
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     blocked, failures, console_errors = [], [], []
 
@@ -229,14 +236,16 @@ def _check_page(page, failures, blocked, where: str):
 
 @pytest.mark.browser
 @pytest.mark.slow
+@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("docname", PAGES)
-def test_page(docname, site, browser, built_html):
+def test_page(docname, width, site, browser, built_html):
     html = built_html / f"{docname}.html"
     assert html.is_file(), f"{docname} was not built"
-    page, failures, blocked, console_errors = _visit(browser, f"{site}/{docname}.html")
+    page, failures, blocked, console_errors = _visit(browser, f"{site}/{docname}.html", width)
+    where = f"{docname} at {width} px"
     try:
-        _check_page(page, failures, blocked, docname)
-        assert not console_errors, f"{docname}: JavaScript errors: {console_errors}"
+        _check_page(page, failures, blocked, where)
+        assert not console_errors, f"{where}: JavaScript errors: {console_errors}"
 
         n_figures = page.eval_on_selector_all(
             FIGURE_IMG_SELECTOR, "imgs => imgs.filter(i => i.naturalWidth > 0).length")
@@ -245,18 +254,64 @@ def test_page(docname, site, browser, built_html):
             f"{MIN_FIGURES[docname]}")
 
         source = REPO / f"{docname}.ipynb"
-        if source.is_file():
+        if source.is_file() and docname != PAGES[0]:
             _check_notebook_page(page, docname, site)
 
-        _check_maths(page, docname, html)
+        _check_maths(page, where, html)
+        _check_no_sideways_scroll(page, where, width)
+        _check_images(page, where, built_html, check_size=width == WIDTHS[0])
 
-        shot = screenshot_path(docname.replace("/", "__"))
+        shot = screenshot_path(f"{docname.replace('/', '__')}__{width}px")
         page.screenshot(path=str(shot), full_page=True)
-        print(f"\n[screenshot] {docname}: {shot}")
+        print(f"\n[screenshot] {where}: {shot}")
         if blocked:
             print(f"[blocked external, tolerated] {sorted(set(blocked))}")
     finally:
         page.context.close()
+
+
+def _check_no_sideways_scroll(page, where: str, width: int):
+    """The page never scrolls sideways: what is too wide (a long equation, a wide table)
+    scrolls inside its own box."""
+    scroll = page.evaluate("() => document.documentElement.scrollWidth")
+    culprits = page.evaluate("""(vw) => [...document.querySelectorAll('.bd-article *')]
+        .filter(e => e.getBoundingClientRect().right > vw + 1 && !e.closest('[style*="overflow"]'))
+        .slice(0, 5).map(e => e.tagName + '.' + String(e.className).slice(0, 40))""", width)
+    assert scroll <= width, f"{where}: the page scrolls sideways ({scroll} px wide): {culprits}"
+
+
+def _png_density(path: Path) -> float:
+    """Pixel density of a figure PNG: its stored dpi over the page's (one figure inch is
+    fep_core.plotting.layout.DPI CSS px)."""
+    from PIL import Image
+
+    from fep_core.plotting.layout import DPI
+
+    with Image.open(path) as image:
+        dpi = image.info.get("dpi", (DPI, DPI))[0]
+    return float(dpi) / DPI
+
+
+def _check_images(page, where: str, built_html: Path, *, check_size: bool):
+    """Every article image has a caption for alt text (not a file path); at 1280 px none is
+    shown below 0.9 of its drawn size (natural width over its pixel density)."""
+    images = page.eval_on_selector_all(".bd-article img", """imgs => imgs.map(i => ({
+        src: i.getAttribute('src'), alt: i.alt, natural: i.naturalWidth,
+        shown: i.getBoundingClientRect().width}))""")
+    for image in images:
+        name = image["src"].rsplit("/", 1)[-1]
+        alt = image["alt"].strip()
+        assert alt and not re.search(r"\.(png|svg|jpe?g|gif)$|_images/|^[\w./-]+$", alt), (
+            f"{where}: image {name} has alt text {alt!r}, not its caption")
+        if not check_size or not name.endswith(".png"):
+            continue
+        path = built_html / urlsplit(image["src"]).path.replace("../", "")
+        density = _png_density(path)
+        drawn = image["natural"] / density
+        assert image["shown"] >= 0.9 * drawn - 0.5, (
+            f"{where}: image {name} is shown at {image['shown']:.0f} px, drawn at {drawn:.0f} px "
+            f"(density {density:.2f}): it is too wide for the column")
+        assert density >= 1.99, f"{where}: image {name} is not stored at 2x density"
 
 
 def _check_maths(page, docname: str, html: Path):

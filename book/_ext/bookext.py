@@ -39,6 +39,13 @@
 8. Serves MathJax from the site itself (MathJax 3.2.2 as shipped inside the
    ``sphinx-mathjax-offline`` package): maths is typeset offline and no page asks a CDN.
 
+9. Figures for the page (issue 13): the kernels store every figure as a PNG at twice the pixel
+   density (IPython's "retina" format; the page shows it at its drawn size, one figure inch =
+   ``FIGURE_DPI`` CSS px, the scale of :mod:`fep_core.plotting.layout`), cut at the figure's own
+   size (no "tight" bounding box that would change its width). Each image's alt text is its
+   figure's caption. ``static/fep-figures.js`` enlarges a figure on click; ``static/fep-book.css``
+   lets a display equation or a table too wide for the column scroll inside its own box.
+
 It lives in ``book/_ext/``; the browser test (tests/test_browser.py) checks the pages it shapes.
 """
 from __future__ import annotations
@@ -63,6 +70,15 @@ figure.dpi: {FIGURE_DPI}
 savefig.dpi: figure
 """
 
+# The kernels' IPython configuration (IPYTHONDIR of the build): figures as PNG at twice the pixel
+# density, the page showing them at their drawn size, cut at the figure's own size.
+KERNEL_CONFIG = """\
+# Written by book/_ext/bookext.py for the book build; do not edit.
+c.InlineBackend.figure_formats = {"retina"}
+c.InlineBackend.print_figure_kwargs = {"bbox_inches": None}
+"""
+STATIC_DIR = Path(__file__).parent / "static"
+
 
 def _pin_matplotlib(app) -> None:
     rc_dir = Path(app.doctreedir) / "matplotlib"
@@ -71,13 +87,62 @@ def _pin_matplotlib(app) -> None:
     rc_file.write_text(RC_TEXT, encoding="utf-8")
     os.environ["MPLBACKEND"] = BACKEND
     os.environ["MATPLOTLIBRC"] = str(rc_file)
+    ipython_dir = Path(app.doctreedir) / "ipython"
+    profile = ipython_dir / "profile_default"
+    profile.mkdir(parents=True, exist_ok=True)
+    (profile / "ipython_kernel_config.py").write_text(KERNEL_CONFIG, encoding="utf-8")
+    os.environ["IPYTHONDIR"] = str(ipython_dir)
+    # every figure a chapter draws is checked against the page (fep_core.plotting.layout)
+    os.environ["FEP_CORE_CHECK_FIGURES"] = "1"
+
+
+def _add_static(app, config) -> None:
+    """The book's own CSS and JavaScript (``static/``), on every page."""
+    config.html_static_path = [*config.html_static_path, str(STATIC_DIR)]
+
+
+_GREEK = {name: chr(code) for name, code in (
+    ("alpha", 0x3B1), ("beta", 0x3B2), ("gamma", 0x3B3), ("delta", 0x3B4), ("epsilon", 0x3B5),
+    ("eta", 0x3B7), ("theta", 0x3B8), ("kappa", 0x3BA), ("lambda", 0x3BB), ("mu", 0x3BC),
+    ("pi", 0x3C0), ("rho", 0x3C1), ("sigma", 0x3C3), ("tau", 0x3C4), ("phi", 0x3C6),
+    ("Sigma", 0x3A3), ("Delta", 0x394))}
+_SYMBOLS = {"sum": "Σ", "times": "×", "cdot": "·", "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥",
+            "to": "→", "approx": "≈", "infty": "∞", "pm": "±", "in": "∈", "ln": "ln", "exp": "exp",
+            "top": "ᵀ", "prime": "′", "mid": "|", ",": " ", ";": " ", "!": "", "quad": " "}
+
+
+def plain_tex(tex: str) -> str:
+    """A formula as plain text for alt text: ``\\mathcal N(\\mu, \\sigma^2)`` -> ``N(μ, σ^2)``."""
+    import re
+
+    out = re.sub(r"\\(?:mathrm|mathcal|mathbf|text|operatorname|boldsymbol)\s*", "", tex)
+    out = re.sub(r"\\(left|right|big|Big)\b", "", out)
+    out = re.sub(r"\\([A-Za-z]+|[,;!])",
+                 lambda m: _GREEK.get(m.group(1), _SYMBOLS.get(m.group(1), m.group(1))), out)
+    out = out.replace("{", "").replace("}", "").replace("_", "").replace("~", " ")
+    return " ".join(out.split())
+
+
+def _alt_is_caption(app, doctree, docname) -> None:
+    """Give every image inside a captioned figure its caption as alt text (myst-nb leaves the
+    PNG's file path)."""
+    for figure in doctree.findall(nodes.figure):
+        captions = list(figure.findall(nodes.caption))
+        if not captions:
+            continue
+        caption = captions[0].deepcopy()
+        for formula in list(caption.findall(nodes.math)):
+            formula.replace_self(nodes.Text(plain_tex(formula.astext())))
+        text = " ".join(caption.astext().split())
+        for image in figure.findall(nodes.image):
+            image["alt"] = text
 
 
 def _open_live_note(app, doctree) -> None:
     env = app.env
     source = Path(env.doc2path(env.docname))
-    if source.suffix != ".ipynb":
-        return
+    if source.suffix != ".ipynb" or env.docname == app.config.root_doc:
+        return          # the front page computes its figure but is not a chapter to run
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is None or not section.children or not isinstance(section[0], nodes.title):
         return
@@ -242,4 +307,8 @@ def setup(app):
     app.connect("builder-inited", _copy_bokeh)
     app.connect("builder-inited", _copy_mathjax)
     app.connect("html-page-context", _load_bokeh)
+    app.connect("config-inited", _add_static)
+    app.connect("doctree-resolved", _alt_is_caption)
+    app.add_css_file("fep-book.css")
+    app.add_js_file("fep-figures.js", loading_method="defer")
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

@@ -104,7 +104,7 @@ def simulation1_batch(inverse_temperatures, learning_rates, evidences, *, seed=0
     Parameters
     ----------
     inverse_temperatures, learning_rates, evidences : array-like (B,)
-        Precision β (> 0), learning rate α (>= 0) and evidence (> 0) of each network.
+        Precision iT (> 0), learning rate α (>= 0) and evidence (> 0) of each network.
     seed : int >= 0
     epochs, steps_per_epoch, retrieval_inverse_temperature, retrieval_steps,
     generalization_inverse_temperature, generalization_steps, noise, schedule, prediction
@@ -160,7 +160,7 @@ def simulation1_batch(inverse_temperatures, learning_rates, evidences, *, seed=0
 
 
 def simulation1() -> Precomputed:
-    """Simulation 1 over precision β x learning rate α x evidence (13 x 7 x 9 networks, one
+    """Simulation 1 over precision iT x learning rate α x evidence (13 x 7 x 9 networks, one
     batch; seed 0 and the paper's 500 epochs, as the chapter).
 
     Shows the two attractors (5 x 5 images) and the cosine of the noisy-bar and cross probes'

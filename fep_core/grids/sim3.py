@@ -34,7 +34,7 @@ def train_batch(inverse_temperature, learning_rate, evidence, *, seed=0, digits=
     Parameters
     ----------
     inverse_temperature, learning_rate, evidence : array (B,)
-        Precision β (> 0), learning rate α (>= 0) and evidence (> 0) of each network.
+        Precision iT (> 0), learning rate α (>= 0) and evidence (> 0) of each network.
     seed : int
     digits : sequence of digit values (0..9), presented in this order
     epochs, steps_per_epoch, free_steps : int
@@ -74,12 +74,12 @@ def train_batch(inverse_temperature, learning_rate, evidence, *, seed=0, digits=
 
 
 def simulation3(*, seed=0, epochs=_S3["epochs"]) -> Precomputed:
-    """Simulation 3 retrained at every point of precision β x learning rate α x evidence
+    """Simulation 3 retrained at every point of precision iT x learning rate α x evidence
     (7 x 7 x 7 values, the paper's 2000 epochs), as one batch (:func:`train_batch`).
 
     Shows the attractor of the symmetric part of J reached from each digit (one tile per digit,
     the top row of the live panel), the free run's correlation with each digit per step (with
-    the recognition threshold), and the asymmetry over β and α at the current evidence. The
+    the recognition threshold), and the asymmetry over iT and α at the current evidence. The
     readouts are the chapter's numbers: the asymmetry, the number of distinct attractors of
     J_sym, the smallest correlation of an attractor with the digit it started from, whether the
     free run cycles forward 1 -> 2 -> 3 -> 1 (:func:`fep_core.paper.cycles_forward`, at least
@@ -104,10 +104,10 @@ def simulation3(*, seed=0, epochs=_S3["epochs"]) -> Precomputed:
     n_cycles = np.array([float(len(o) // D) for o in orders])
     n_attractors = np.array([float(len(u)) for u in out["unique_attractors"]])
     recognised = np.mean(out["recognised"] >= 0, axis=1)
-    # asymmetry over (alpha, beta) at each point's evidence
+    # asymmetry over (alpha, iT) at each point's evidence
     asym = out["asymmetry"]
-    cube = asym.reshape(grid.shape)                             # (beta, alpha, evidence)
-    maps = np.transpose(cube, (2, 1, 0))                        # (evidence, alpha, beta)
+    cube = asym.reshape(grid.shape)                             # (iT, alpha, evidence)
+    maps = np.transpose(cube, (2, 1, 0))                        # (evidence, alpha, iT)
     e_index = np.unravel_index(np.arange(grid.size), grid.shape)[2]
     arrays = {"attractors": fixed.reshape(grid.size, D, _SIDE, _SIDE),
               "threshold": np.full(grid.size, _THRESHOLD),
@@ -134,7 +134,7 @@ def simulation3(*, seed=0, epochs=_S3["epochs"]) -> Precomputed:
                                   recognised, digits=2)},
         views=(Tiles(f"attractor of J_sym reached from digit {', '.join(labels)}",
                      "attractors"),
-               Lines("free run (zero bias, precision β, no learning)", steps, series,
+               Lines("free run (zero bias, precision iT, no learning)", steps, series,
                      x_label="step of the free run", y_label="correlation with digit",
                      guides={"recognition threshold": "threshold"}, y_range=(-1.0, 1.0)),
                Heatmap("asymmetry at this evidence", "asymmetry_map", x="inverse_temperature",

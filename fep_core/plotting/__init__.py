@@ -1,10 +1,13 @@
-"""Figures for the book. One module per chapter group; shared styling lives here."""
+"""Figures for the book. One module per chapter group; the page they are drawn for (column
+width, pixel scale, font sizes) is :mod:`fep_core.plotting.layout`."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
+from .layout import COLUMN_IN, column_figsize, figure_function  # noqa: F401  (re-exported)
 
-def new_axes(ax=None, *, figsize=(5.0, 3.5)):
+
+def new_axes(ax=None, *, figsize=(COLUMN_IN * 0.75, 3.5)):
     """Return ``(fig, ax)``: the given axes and its figure, or a fresh figure with one axes."""
     if ax is not None:
         return ax.figure, ax

@@ -23,6 +23,9 @@ from ..precomputed import Bars, Heatmap, Lines, Precomputed, Tiles
 __all__ = ["WIDTH", "JS_FILES", "js_files", "layout", "panel_html", "NOTE"]
 
 WIDTH = 660               # px: the book's text column (672) less the panel's border
+# Narrower columns (a phone) reflow the panel: figures, sliders and numbers take the column's
+# width (at most WIDTH) at their own height and font size; tiles scale down with their aspect.
+_STRETCH = {"sizing_mode": "stretch_width", "max_width": WIDTH}
 _FONT = "12px"
 _COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 
@@ -104,7 +107,7 @@ def _lines(view: Lines, pre: Precomputed, bind):
     y_range = Range1d(*view.y_range) if view.y_range else _range(ys, log=view.log_y)
     fig = figure(width=WIDTH, height=240, title=view.title, x_axis_label=view.x_label,
                  y_axis_label=view.y_label, y_axis_type="log" if view.log_y else "linear",
-                 x_range=x_range, y_range=y_range)
+                 x_range=x_range, y_range=y_range, **_STRETCH)
     for c, ((label, x, y), x_all) in enumerate(zip(pairs, xs)):
         keyed_x = isinstance(x, str)
         src = ColumnDataSource({"x": np.asarray(x_all[d] if keyed_x else x_all, float),
@@ -162,7 +165,8 @@ def _tiles(view: Tiles, pre: Precomputed, bind):
     src = ColumnDataSource({"x": xs, "y": ys, "v": a[d].ravel()})
     fig = figure(width=int(width_units * scale) + 10, height=int(rows * scale) + 30,
                  title=view.title, x_range=(0, width_units), y_range=(0, rows),
-                 match_aspect=True)
+                 match_aspect=True, sizing_mode="scale_width",
+                 max_width=int(width_units * scale) + 10)
     fig.rect("x", "y", 1, 1, source=src, fill_color={"field": "v", "transform": mapper},
              line_color=None)
     fig.axis.visible = False
@@ -187,7 +191,7 @@ def _heatmap(view: Heatmap, pre: Precomputed, bind, markers):
     src = ColumnDataSource({"x": xs.ravel(), "y": ys.ravel(), "v": a[d].ravel()})
     fig = figure(width=WIDTH, height=300, title=view.title, x_axis_label=cx.label,
                  y_axis_label=cy.label, x_range=(-0.5, len(cx.values) - 0.5),
-                 y_range=(-0.5, len(cy.values) - 0.5))
+                 y_range=(-0.5, len(cy.values) - 0.5), **_STRETCH)
     fig.rect("x", "y", 1, 1, source=src, fill_color={"field": "v", "transform": mapper},
              line_color=None)
     mark = ColumnDataSource({"x": [cx.index], "y": [cy.index]})
@@ -217,7 +221,7 @@ def _bars(view: Bars, pre: Precomputed, bind):
     lo = min(0.0, float(vals.min()))
     hi = max(0.0, float(vals.max()))
     fig = figure(width=WIDTH, height=220, title=view.title, x_range=labels,
-                 y_axis_label=view.y_label, y_range=_range([lo, hi]))
+                 y_axis_label=view.y_label, y_range=_range([lo, hi]), **_STRETCH)
     fig.vbar(x="x", top="top", width=0.6, source=src, color="colour")
     bind(src, "top", list(view.bars.values()))
     return _style(fig)
@@ -285,9 +289,10 @@ def layout(pre: Precomputed):
         shown = CustomJSTickFormatter(args=dict(texts=list(c.texts)), code="return texts[tick];")
         sliders.append(Slider(start=0, end=len(c.values) - 1, value=c.index, step=1,
                               title=c.label, format=shown, width=WIDTH - 20,
+                              sizing_mode="stretch_width", max_width=WIDTH - 20,
                               name=f"control-{c.name}", css_classes=[f"fep-control-{c.name}"]))
     readouts = [_readout_html(pre, k) for k in range(pre.grid.size)]
-    readout = Div(text=readouts[pre.grid.default_index], width=WIDTH,
+    readout = Div(text=readouts[pre.grid.default_index], width=WIDTH, **_STRETCH,
                   css_classes=["fep-readout"], name="readout")
     callback = CustomJS(
         args=dict(sliders=sliders, shape=list(pre.grid.shape), store=used,
@@ -296,7 +301,7 @@ def layout(pre: Precomputed):
         code=_CALLBACK)
     for s in sliders:
         s.js_on_change("value", callback)
-    return column(*sliders, *wide, *figs, readout)
+    return column(*sliders, *wide, *figs, readout, **_STRETCH)
 
 
 def panel_html(pre: Precomputed) -> str:
