@@ -181,10 +181,11 @@ def simulation2(grid, *, evidence=int(_BALANCED[0]), inverse_temperature=_BALANC
     run at exactly the chosen precision, learning rate and number of epochs; returns a Figure.
 
     ``grid`` is the chapter's :class:`~fep_core.experiments.Simulation2Result` (bind it with
-    ``functools.partial(explore.simulation2, grid)``). Left: the retrieval heatmap with the grid
-    cell marked; the grid cell's attractors and table row (grid settings). Below them:
-    :func:`fep_core.experiments.simulation2_cell` rerun with the slider values (the grid's number
-    of trials; fewer epochs keep it to about a second).
+    ``functools.partial(explore.simulation2, grid)``). Top: the grid's retrieval and
+    generalisation heat maps with the grid cell and the rerun marked; below them the grid cell's
+    attractors and numbers (grid settings), then :func:`fep_core.experiments.simulation2_cell`
+    rerun with the slider values (the grid's number of trials; fewer epochs keep it to about a
+    second).
     """
     from . import experiments
     from .plotting import sim2

@@ -2,6 +2,7 @@
 runs over seeds and the reproduction notes) and its figures and callback
 (fep_core.plotting.report). Simulations run at small settings; the chapter runs them at the
 paper's and asserts the results there."""
+import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -405,17 +406,120 @@ def test_grid_asymmetry():
 # Figures and the callback
 
 
+def _number_table(rows):
+    """A reproduction table of numbers only: ``rows`` of (quantity, paper, reported, values),
+    with the status of the rule."""
+    out = {}
+    for k, (quantity, p, reported, values) in enumerate(rows):
+        out[f"n{k}"] = {"simulation": 1 + k % 3, "quantity": quantity, "paper": p,
+                        "reported": reported, "kind": "number", "values": tuple(values),
+                        "status": R.status(p, values, rounding=R.resolution(reported))
+                        if len(values) else "differs"}      # as reproduction_table marks them
+    return pd.DataFrame.from_dict(out, orient="index")
+
+
+CONSTRUCTED = [("near", 0.77, "0.77", [0.771]),                       # reproduced, rounding
+               ("spread", -0.19, "-0.19", [-0.25, -0.2, -0.15, -0.1]),  # reproduced
+               ("close one", 17.3, "17.3", [18.0, 19.0, 20.0, 21.0]),     # close
+               ("far away", 10.0, "10", [1.0, 1.0, 2.0, 2.0]),           # differs, beyond axis
+               ("undefined", 0.5, "0.5", [])]                            # no value in any seed
+
+
+def test_normalised_values_are_the_status_rule():
+    t = _number_table(CONSTRUCTED)
+    assert list(t.status) == ["reproduced", "reproduced", "close", "differs", "differs"]
+    long = P.normalised_values(t)
+    assert list(dict.fromkeys(long.key)) == list(t.index)
+    for key, row in t.iterrows():
+        sub = long[long.key == key]
+        v = np.asarray(row["values"], dtype=float)
+        if v.size == 0:
+            assert len(sub) == 1 and sub.deviation.isna().all()
+            continue
+        sd = v.std(ddof=1) if v.size > 1 else 0.0
+        margin = max(2 * sd, 0.1 * abs(row.paper))
+        assert_allclose(sub.margin, margin, rtol=1e-12)
+        assert_allclose(sub.deviation, (v - row.paper) / margin, rtol=1e-12)
+        # on this scale: reproduced <=> the range (widened by rounding) reaches 0; close <=>
+        # it comes within 1
+        r = R.resolution(row.reported) / margin
+        lo, hi = sub.deviation.min() - r, sub.deviation.max() + r
+        gap = max(lo, -hi, 0.0)
+        expected = "reproduced" if gap == 0 else "close" if gap <= 1 else "differs"
+        assert row.status == expected, key
+    with pytest.raises(TypeError, match="table"):
+        P.normalised_values(pd.DataFrame({"x": [1]}))
+    with pytest.raises(ValueError, match="numeric"):
+        P.normalised_values(t.assign(kind="claim"))
+
+
 def test_plot_reproduction(table):
     fig = P.plot_reproduction(table)
-    assert_labelled(fig)
+    (ax,) = fig.get_axes()                   # one dot plot (and its secondary value axis)
     nums = table[table.kind == "number"]
-    assert len(fig.get_axes()) == len(nums)
-    assert [a.get_xlabel() for a in fig.get_axes()] == list(nums.status)
-    # the paper's value is drawn in each panel
-    for a, (_, row) in zip(fig.get_axes(), nums.iterrows()):
-        assert any(np.allclose(line.get_ydata(), [row.paper]) for line in a.get_lines())
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == [f"Sim. {r.simulation}: {r.quantity}" for _, r in nums.iterrows()]
+    assert ax.get_xlabel() and ax.child_axes[0].get_ylabel()
+    # the paper's value is the line at 0; the margin band spans +-1
+    assert any(np.allclose(line.get_xdata(), 0) for line in ax.get_lines())
+    long = P.normalised_values(table)
+    points = np.concatenate([c.get_offsets() for c in ax.collections if len(c.get_offsets())])
+    limit = ax.get_xlim()[1]
+    for k, key in enumerate(nums.index):
+        mine = np.sort(points[np.abs(points[:, 1] - k) < 0.4, 0])
+        d = long[long.key == key].deviation.dropna()
+        assert_allclose(mine, np.sort(d[d.abs() <= limit]), rtol=1e-9, atol=1e-12)
+        if (d.abs() > limit).any():       # values beyond the axis: a triangle at its edge
+            assert any(ln.get_marker() in "<>" and ln.get_ydata()[0] == k
+                       for ln in ax.get_lines())
     with pytest.raises(TypeError, match="table"):
         P.plot_reproduction(pd.DataFrame({"x": [1]}))
+    _, given = plt.subplots()
+    assert P.plot_reproduction(table, ax=given) is given.figure
+
+
+def test_plot_reproduction_marks_status_and_clips():
+    t = _number_table(CONSTRUCTED)
+    fig = P.plot_reproduction(t)
+    ax = fig.get_axes()[0]
+    lo, hi = ax.get_xlim()
+    assert lo == -hi and P.LIMIT_MIN <= hi <= P.LIMIT_MAX
+    # each row's points have the colour of its status
+    for c in ax.collections:
+        xy = c.get_offsets()
+        if not len(xy):
+            continue
+        rows = {int(round(y)) for y in xy[:, 1]}
+        assert len(rows) == 1
+        colour = mcolors.to_hex(c.get_facecolor()[0][:3])
+        assert colour == P.STATUS_COLOURS[t.status.iloc[rows.pop()]]
+    # the row beyond the axis is drawn as a triangle at the left edge, the undefined one as text
+    edge = [ln for ln in ax.get_lines() if ln.get_marker() == "<"]
+    assert len(edge) == 1 and edge[0].get_xdata()[0] == lo and edge[0].get_ydata()[0] == 3
+    assert any("undefined" in txt.get_text() for txt in ax.texts)
+    # the status legend is below the axes, not over them
+    (legend,) = fig.legends
+    assert [tx.get_text() for tx in legend.get_texts()][:3] == list(P.STATUS_COLOURS)
+    fig.canvas.draw()
+    assert legend.get_window_extent().y1 <= ax.get_window_extent().y0
+    # the right-hand column: paper's value as printed | this book's mean
+    right = [tx.get_text() for tx in ax.child_axes[0].get_yticklabels()]
+    assert right[0] == "0.77 | 0.771" and right[1] == "\u22120.19 | \u22120.175"
+
+
+def test_plot_reproduction_is_the_same_every_time():
+    t = _number_table(CONSTRUCTED)
+
+    def points():
+        ax = P.plot_reproduction(t).get_axes()[0]
+        return np.concatenate([c.get_offsets() for c in ax.collections if len(c.get_offsets())])
+
+    np.random.seed(3)
+    state = np.random.get_state()[1].copy()
+    first = points()
+    assert_array_equal(np.random.get_state()[1], state)    # numpy's global generator untouched
+    np.random.uniform()
+    assert_array_equal(points(), first)                     # the jitter does not depend on it
 
 
 def test_plot_variants():
@@ -423,11 +527,26 @@ def test_plot_variants():
     sched = R.schedule_effect([0, 1], [0], sim1_kwargs=dict(epochs=40), sim2_kwargs=SMALL_CELL)
     lr = R.learning_rate_effect([0], **SMALL_CELL)
     fig = P.plot_variants(pred, sched, lr)
-    assert_labelled(fig)
-    assert len(fig.get_axes()) == 5
-    assert [t.get_text() for t in fig.get_axes()[2].get_xticklabels()][0] == "code"
+    axes = fig.get_axes()
+    assert len(axes) == 5
+    assert all(a.get_xlabel() for a in axes)
+    assert axes[0].get_ylabel() and axes[2].get_ylabel()     # rows share their variant axis
+    assert [t.get_text() for t in axes[2].get_yticklabels()] == [
+        "code's rule", "text's rate 0.01", "paper's prediction", "sequential updates"]
+    assert [t.get_text() for t in axes[0].get_yticklabels()] == [
+        "code's rule", "paper's prediction", "sequential updates"]
+    # the seeds of the code's rule lie in its row, the paper's value is a vertical line
+    code = pred["simulation1"][pred["simulation1"].variant == "code: L(h)"]
+    pts = np.concatenate([ln.get_xydata() for ln in axes[0].get_lines()
+                          if ln.get_marker() == "o"])
+    assert_allclose(np.sort(pts[np.abs(pts[:, 1]) < 0.2, 0]),
+                    np.sort(code.attractor_correlation), rtol=1e-12)
+    assert any(np.allclose(ln.get_xdata(), paper.value("s1_attr_corr"))
+               for ln in axes[0].get_lines())
+    assert len(fig.subfigs[1].legends) == 1
     _, axes = plt.subplots(1, 5)
     assert P.plot_variants(pred, sched, lr, ax=axes) is axes[0].figure
+    assert all(a.get_ylabel() for a in axes)
     with pytest.raises(ValueError, match="5 axes"):
         P.plot_variants(pred, sched, lr, ax=axes[:2])
     with pytest.raises(TypeError, match="prediction"):
@@ -438,16 +557,26 @@ def test_plot_long_training(grid):
     df = R.asymmetry_vs_epochs(seeds=[0, 1], checkpoints=(20, 60))
     fig = P.plot_long_training(df, grid.table)
     assert_labelled(fig)
-    assert len(fig.get_axes()) == 3
+    a, b, c = fig.get_axes()
+    assert a.get_title().startswith("(a)") and c.get_title().startswith("(c)")
+    assert "$i_T$" in c.get_xlabel()
+    # (c) spans the column below (a) and (b)
+    fig.canvas.draw()
+    ba, bb, bc = (x.get_position() for x in (a, b, c))
+    assert bc.y1 < min(ba.y0, bb.y0) and bc.width > 1.5 * ba.width
     with pytest.raises(TypeError, match="epochs_table"):
         P.plot_long_training(grid.table, grid.table)
+    _, axes = plt.subplots(1, 3)
+    assert P.plot_long_training(df, grid.table, ax=axes) is axes[0].figure
 
 
 def test_explore_defaults_match_simulation1():
     fig = explore.reproduction_report()
     assert_labelled(fig)
     r = X.simulation1()
-    assert f"attractor r = {r.attractor_correlation:.2f}" in fig._suptitle.get_text()
+    title = fig._suptitle.get_text()
+    assert f"attractor r = {r.attractor_correlation:.2f}".replace("-", "\u2212") in title
+    assert "$i_T$" in title and "\u03b1" in title
     bars = fig.get_axes()[2].patches
     assert len(bars) == 1
     assert_allclose(bars[0].get_height(), r.attractor_correlation, rtol=1e-12)

@@ -27,9 +27,8 @@ def grid():
 
 
 @pytest.fixture(scope="module")
-def cells():
-    return {name: X.simulation2_cell(evidence=e, inverse_temperature=t, **SMALL)
-            for name, (e, t) in X.REGIMES.items()}
+def cells(regime_cells_small):
+    return regime_cells_small
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +156,7 @@ def test_regime_figures(cells):
     fig = sim2.plot_regime_attractors(cells)
     assert len(fig.axes) == (1 + n) * 10
     fig = sim2.plot_angle_histograms(cells)
-    assert len(fig.axes) == 1 + n and all(a.name == "polar" for a in fig.axes)
+    assert len(fig.axes) == 1 and len(fig.axes[0].get_yticklabels()) == 1 + n
     fig = sim2.plot_score_distributions(cells)
     assert len(fig.axes) == 2
     fig = sim2.plot_example_trials(cells, trial=2)
@@ -184,9 +183,9 @@ def test_explore_cell_callback(grid):
     kw = dict(evidence=10, inverse_temperature=0.2, learning_rate=0.002, epochs=40)
     fig = explore.simulation2(grid, **kw)
     assert isinstance(fig, plt.Figure)
-    text = " ".join(t.get_text() for sf in fig.subfigs for s in sf.subfigs
-                    for t in [s._suptitle] if t)
-    assert "grid cell ev 11, iT 0.2" in text and "rerun ev 10, iT 0.2 (α 0.002, 40 epochs)" in text
+    text = " ".join(t.get_text() for sf in fig.subfigs for t in [sf._suptitle] if t)
+    assert "grid cell: evidence 11, $i_T$ 0.2," in text
+    assert "rerun: evidence 10, $i_T$ 0.2, α 0.002, 40 epochs" in text
     assert_array_equal(pixels(fig), pixels(explore.simulation2(grid, **kw)))        # deterministic
     assert not np.array_equal(pixels(fig), pixels(explore.simulation2(grid, **kw, seed=1)))
 
@@ -276,8 +275,9 @@ def test_sim4_figures(sim4_small):
     assert r.free_states.shape == (300, 64)
     assert set(r.control.condition) == {"sequential", "replay", "rest"} and len(r.control) == 6
     fig = sim4.plot_coupling(r)
-    assert len([a for a in fig.axes if a.get_label() != "<colorbar>"]) == 3
-    assert_allclose(fig.axes[2].images[0].get_array(), r.J_after - r.J_before)
+    assert len([a for a in fig.axes if a.get_label() != "<colorbar>"]) == 4
+    diff, = [a for a in fig.axes if a.get_title() == "J after − J before"]
+    assert_allclose(diff.images[0].get_array(), r.J_after - r.J_before)
     assert len(sim4.plot_attractors_before_after(r).axes) == 20
     fig = sim4.plot_scores_before_after(r)
     heights = [p.get_height() for p in fig.axes[0].patches]
