@@ -48,7 +48,8 @@ __all__ = ["status", "claim_status", "resolution", "simulation1_runs", "regime_r
            "reproduction_table", "orthogonality_conventions", "balanced_cell_variants",
            "learning_rate_effect", "prediction_effect", "schedule_effect", "sampling_check",
            "pair_weight_check", "asymmetry_vs_epochs", "grid_asymmetry",
-           "CLAIM_REPRODUCED", "CLAIM_CLOSE", "STATUSES", "THEORY_BIAS", "THEORY_COUPLING"]
+           "CLAIM_REPRODUCED", "CLAIM_CLOSE", "STATUSES", "THEORY_BIAS", "THEORY_COUPLING",
+           "BOOK_SEEDS", "CHAPTER_OF", "book_runs", "verdict"]
 
 STATUSES = ("reproduced", "close", "differs")
 # A claim counts as reproduced when it holds in at least 90% of the cases tested (seeds, or the
@@ -292,6 +293,46 @@ def run_reproduction(*, grid, simulation4=None, sim1_seeds=range(20), sim2_seeds
                             regimes=regime_runs(sim2_seeds, **(sim2_kwargs or {})), grid=grid,
                             simulation3=simulation3_runs(sim3_seeds, **(sim3_kwargs or {})),
                             simulation4=simulation4)
+
+
+# The reproduction report's seeds (its chapter and the front page read the same runs).
+BOOK_SEEDS = {"sim1_seeds": range(20), "sim2_seeds": range(10), "sim3_seeds": range(10)}
+
+# Where each simulation's numbers are discussed: the prefix of a reproduction-table key -> the
+# chapter (document name) that shows them.
+CHAPTER_OF = {"s1": "simulation1", "s2": "simulation2", "s3": "simulation3", "s4": "simulation4"}
+
+
+def book_runs():
+    """The reproduction report's runs: :func:`run_reproduction` at :data:`BOOK_SEEDS`, with the
+    Simulation-2 grid and Simulation 4 (seed 0) read through the result cache, as the chapters
+    compute them. Meant to be called through ``fep_core.cache.cached(book_runs)``."""
+    grid = cached(experiments.simulation2, seed=0, progress=True)
+    sim4 = cached(experiments.simulation4, seed=0, progress=True)
+    return run_reproduction(grid=grid, simulation4=sim4, **BOOK_SEEDS)
+
+
+def verdict(table):
+    """The reproduction's verdict for a front page.
+
+    Parameters
+    ----------
+    table : DataFrame — :func:`reproduction_table`
+
+    Returns
+    -------
+    counts : dict — ``{status: number of rows}`` for every status of :data:`STATUSES`
+    differing : DataFrame — the rows that are not reproduced (status, quantity, reported value,
+        this book's value) with ``chapter``, the document that shows them
+    """
+    if "status" not in getattr(table, "columns", ()):
+        raise TypeError("table must be a reproduction table (reproduction_table)")
+    counts = {s: int((table.status == s).sum()) for s in STATUSES}
+    rest = table[table.status != "reproduced"].copy()
+    rest["chapter"] = [CHAPTER_OF[key.split("_", 1)[0]] for key in rest.index]
+    order = {s: i for i, s in enumerate(STATUSES)}
+    rest = rest.sort_values("status", key=lambda s: s.map(order), kind="stable")
+    return counts, rest[["status", "quantity", "reported", "book", "chapter"]]
 
 
 def _fmt(x, digits):

@@ -1,0 +1,58 @@
+"""The front page: the reproduction's verdict (fep_core.report.verdict) and its key figure."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fep_core import paper, report as R
+from fep_core.plotting.front import plot_key_figure
+
+pytestmark = pytest.mark.usefixtures("close_figures")
+
+
+def _table(statuses):
+    keys = ["s1_a", "s2_b", "s4_c", "s3_d", "s2_e"][:len(statuses)]
+    return pd.DataFrame({"status": statuses, "quantity": [f"q{k}" for k in keys],
+                         "reported": "0.5", "book": "0.4", "kind": "number"}, index=keys)
+
+
+def test_verdict_counts_every_status_and_lists_the_rest_by_severity():
+    counts, rest = R.verdict(_table(["reproduced", "differs", "close", "reproduced", "close"]))
+    assert counts == {"reproduced": 2, "close": 2, "differs": 1}
+    assert list(rest.index) == ["s4_c", "s2_e", "s2_b"]          # close before differs, stable
+    assert list(rest.status) == ["close", "close", "differs"]
+    assert list(rest.chapter) == ["simulation4", "simulation2", "simulation2"]
+    assert list(rest.columns) == ["status", "quantity", "reported", "book", "chapter"]
+
+
+def test_verdict_of_a_clean_reproduction_lists_nothing():
+    counts, rest = R.verdict(_table(["reproduced"] * 3))
+    assert counts == {"reproduced": 3, "close": 0, "differs": 0} and rest.empty
+
+
+def test_verdict_needs_a_reproduction_table():
+    with pytest.raises(TypeError, match="reproduction table"):
+        R.verdict(pd.DataFrame({"x": [1]}))
+
+
+def test_every_reported_number_has_a_chapter():
+    prefixes = {key.split("_", 1)[0] for key in paper.reported_values().index}
+    assert prefixes <= set(R.CHAPTER_OF)
+    assert R.BOOK_SEEDS == {"sim1_seeds": range(20), "sim2_seeds": range(10),
+                            "sim3_seeds": range(10)}
+
+
+def test_key_figure():
+    rng = np.random.default_rng(0)
+    digits, attractors = rng.normal(size=(10, 64)), rng.normal(size=(7, 64))
+    fig = plot_key_figure(digits, attractors, rng.uniform(40, 100, 45), rng.uniform(60, 120, 21),
+                          orthogonality=(23.3, 18.5))
+    images = [ax for ax in fig.axes if ax.get_images()]
+    assert len(images) == 17                          # every digit and every attractor drawn
+    hist = next(ax for ax in fig.axes if not ax.get_images() and ax.axison)
+    assert [t.get_text() for t in hist.get_legend().get_texts()] == [
+        "training digits (mean |90° − angle| 23.3°)", "attractors (mean |90° − angle| 18.5°)"]
+    assert any(line.get_xdata()[0] == 90 for line in hist.get_lines())
+    with pytest.raises(ValueError, match="8x8"):
+        plot_key_figure(digits[:, :10], attractors, [], [])
