@@ -8,13 +8,12 @@
    marks every later cell of the notebook as an expected failure, which would hide the chapter's
    assertions. Here the timed-out cell's notebook gets a fresh kernel, the cells before it are
    replayed in it, and the cell runs again; the terminal says so. A second timeout fails.
-3. The kernels check every figure the chapters draw against the page's rules
-   (``fep_core.plotting.layout``, environment variable ``FEP_CORE_CHECK_FIGURES=1``), as the
-   book build does: a figure that does not fit the column fails its cell.
+
+Every figure the chapters draw is checked against the page's rules (``fep_core.plotting.layout``)
+by the book build; nbval's kernels inherit the test suite's setting (tests/conftest.py).
 """
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from queue import Empty
@@ -33,7 +32,6 @@ def build_cell_timeout() -> float:
 
 
 def pytest_configure(config):
-    os.environ["FEP_CORE_CHECK_FIGURES"] = "1"      # fep_core.plotting.layout.CHECK_ENV
     option = getattr(config.option, "nbval_cell_timeout", None)
     if option is not None and float(option) == NBVAL_DEFAULT_TIMEOUT:
         config.option.nbval_cell_timeout = build_cell_timeout()

@@ -2,10 +2,10 @@
 
 The whole test session draws with matplotlib's non-interactive Agg backend, set here before any
 test module imports pyplot (fep_core.plotting does). Figure helpers shared by several test files
-live in tests/_helpers.py. Every figure a figure function of fep_core.plotting returns in this
-session is checked against the page's rules (fep_core.plotting.layout.check_figure): a figure
-too wide for the column, with text under 9 px, text outside the figure or a legend over a label
-fails the test that drew it.
+live in tests/_helpers.py. The figures the figure functions of fep_core.plotting return in this
+session (the first three of each function) are checked against the page's rules
+(fep_core.plotting.layout.check_figure): a figure too wide for the column, with text under 9 px,
+text outside the figure or a legend over a label fails the test that drew it.
 """
 import _thread
 import os
@@ -20,6 +20,10 @@ import pytest
 
 matplotlib.use("Agg")
 os.environ["FEP_CORE_CHECK_FIGURES"] = "1"     # fep_core.plotting.layout.CHECK_ENV
+# A check lays a figure out once more; the property tests draw the same figure functions
+# hundreds of times, so each function's first three figures are checked (CHECK_LIMIT_ENV);
+# the book build and nbval check every figure of the book.
+os.environ["FEP_CORE_CHECK_FIGURES_LIMIT"] = "3"
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "_build" / "screenshots"
 _START = {}

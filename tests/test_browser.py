@@ -73,6 +73,7 @@ ERROR_OUTPUT_SELECTOR = ", ".join([
     ".system-message",  # docutils error rendered into the page
 ])
 PAGE_LOAD_MS = 120_000
+NETWORK_IDLE_MS = 10_000
 FIGURE_IMG_SELECTOR = ".bd-article .cell_output img, .bd-article figure img"
 
 
@@ -216,7 +217,19 @@ def _visit(browser, url: str, width: int = 1280):
     # on a busy two-core machine Chromium once took over 30 s (Playwright's default) to settle.
     response = page.goto(url, wait_until="load", timeout=PAGE_LOAD_MS)
     assert response is not None and response.status == 200, f"{url}: {response and response.status}"
-    page.wait_for_load_state("networkidle", timeout=PAGE_LOAD_MS)
+    # Every image loaded (or failed), then a quiet network. Chromium sometimes never reports
+    # "networkidle" for these pages although no request is pending (measured: 2 of 8 loads of
+    # the Simulation-1 page, none of its requests unfinished), so a quiet network is waited for
+    # a bounded time only; every request the page did make is still checked (HTTP status,
+    # failures, external hosts) by the listeners above.
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    page.wait_for_function("() => [...document.images].every(i => i.complete)",
+                           timeout=PAGE_LOAD_MS)
+    try:
+        page.wait_for_load_state("networkidle", timeout=NETWORK_IDLE_MS)
+    except PlaywrightTimeoutError:
+        pass
     return page, failures, blocked, console_errors
 
 
@@ -236,16 +249,16 @@ def _check_page(page, failures, blocked, where: str):
 
 @pytest.mark.browser
 @pytest.mark.slow
-@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("docname", PAGES)
-def test_page(docname, width, site, browser, built_html):
+def test_page(docname, site, browser, built_html):
+    """The page at 1280 px, then (same visit, window narrowed) on a 390 px phone."""
     html = built_html / f"{docname}.html"
     assert html.is_file(), f"{docname} was not built"
-    page, failures, blocked, console_errors = _visit(browser, f"{site}/{docname}.html", width)
-    where = f"{docname} at {width} px"
+    page, failures, blocked, console_errors = _visit(browser, f"{site}/{docname}.html",
+                                                     WIDTHS[0])
     try:
-        _check_page(page, failures, blocked, where)
-        assert not console_errors, f"{where}: JavaScript errors: {console_errors}"
+        _check_page(page, failures, blocked, docname)
+        assert not console_errors, f"{docname}: JavaScript errors: {console_errors}"
 
         n_figures = page.eval_on_selector_all(
             FIGURE_IMG_SELECTOR, "imgs => imgs.filter(i => i.naturalWidth > 0).length")
@@ -257,13 +270,18 @@ def test_page(docname, width, site, browser, built_html):
         if source.is_file() and docname != PAGES[0]:
             _check_notebook_page(page, docname, site)
 
-        _check_maths(page, where, html)
-        _check_no_sideways_scroll(page, where, width)
-        _check_images(page, where, built_html, check_size=width == WIDTHS[0])
-
-        shot = screenshot_path(f"{docname.replace('/', '__')}__{width}px")
-        page.screenshot(path=str(shot), full_page=True)
-        print(f"\n[screenshot] {where}: {shot}")
+        for width in WIDTHS:
+            where = f"{docname} at {width} px"
+            if width != WIDTHS[0]:
+                page.set_viewport_size({"width": width, "height": 900})
+                page.wait_for_function(f"() => window.innerWidth === {width}")
+                page.wait_for_timeout(300)          # the theme's own resize handlers
+            _check_maths(page, where, html)
+            _check_no_sideways_scroll(page, where, width)
+            _check_images(page, where, built_html, check_size=width == WIDTHS[0])
+            shot = screenshot_path(f"{docname.replace('/', '__')}__{width}px")
+            page.screenshot(path=str(shot), full_page=True)
+            print(f"\n[screenshot] {where}: {shot}")
         if blocked:
             print(f"[blocked external, tolerated] {sorted(set(blocked))}")
     finally:

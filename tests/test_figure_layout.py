@@ -90,6 +90,13 @@ def test_figure_function_checks_only_when_asked(monkeypatch):
         wide()                                    # tests/conftest.py sets the variable
     _, ax = plt.subplots(figsize=(9, 2))
     wide(ax=ax)                                   # drawn into the caller's axes: not checked
+    monkeypatch.setenv(L.CHECK_LIMIT_ENV, "2")
+    with pytest.raises(L.FigureLayoutError):
+        wide()                                    # the second check of this function
+    wide()                                        # past the limit: not checked
+    monkeypatch.delenv(L.CHECK_LIMIT_ENV)
+    with pytest.raises(L.FigureLayoutError):
+        wide()                                    # no limit: every figure is checked
     monkeypatch.delenv(L.CHECK_ENV)
     wide()                                        # unchecked without the variable
     del L.FIGURE_FUNCTIONS[next(k for k in L.FIGURE_FUNCTIONS if k.endswith("<locals>.wide"))]

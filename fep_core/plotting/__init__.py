@@ -50,6 +50,21 @@ def axes_array(ax, shape, *, figsize, polar=False, **kw):
     return fig, arr
 
 
+def boxplot(**kwargs):
+    """``seaborn.boxplot(**kwargs)`` without the deprecation warning that seaborn 0.13.2 triggers
+    in matplotlib 3.11 (it passes ``vert=``, deprecated there in favour of ``orientation=``); a
+    warning would print on the book's page."""
+    import warnings
+
+    import seaborn as sns
+    from matplotlib import MatplotlibDeprecationWarning
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*vert: bool.*",
+                                category=MatplotlibDeprecationWarning)
+        return sns.boxplot(**kwargs)
+
+
 DIGIT_CMAP = "gray_r"       # the digits of Simulations 2 and 4
 
 

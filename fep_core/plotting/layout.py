@@ -24,8 +24,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 __all__ = ["COLUMN_PX", "DPI", "MIN_FONT_PX", "COLUMN_IN", "STYLE", "FIGURE_FUNCTIONS",
-           "CHECK_ENV", "FigureLayoutError", "figure_function", "column_figsize", "font_px",
-           "check_figure"]
+           "CHECK_ENV", "CHECK_LIMIT_ENV", "FigureLayoutError", "figure_function",
+           "column_figsize", "font_px", "check_figure"]
 
 COLUMN_PX = 672           # the text column at a 1280 px window (CSS px)
 DPI = 100                 # CSS px per figure inch (the build's figure.dpi)
@@ -50,9 +50,24 @@ STYLE = {
 }
 
 FIGURE_FUNCTIONS: dict[str, object] = {}
-# With this environment variable set to 1 (the book build and the test suite set it), a figure
-# function that returns a figure breaking the rules of check_figure raises FigureLayoutError.
+# With this environment variable set to 1 (the book build and the test suite set it), a
+# figure function that returns a figure breaking the rules of check_figure raises
+# FigureLayoutError. A check lays the figure out once more (about half a second for a chapter's
+# figure), so the test suite, whose property tests draw the same figure functions hundreds of
+# times, checks the first CHECK_LIMIT_ENV figures of each function only (the book checks all).
 CHECK_ENV = "FEP_CORE_CHECK_FIGURES"
+CHECK_LIMIT_ENV = "FEP_CORE_CHECK_FIGURES_LIMIT"
+_CHECKED: dict[str, int] = {}
+
+
+def _should_check(name) -> bool:
+    if os.environ.get(CHECK_ENV) != "1":
+        return False
+    limit = os.environ.get(CHECK_LIMIT_ENV)
+    if limit is not None and _CHECKED.get(name, 0) >= int(limit):
+        return False
+    _CHECKED[name] = _CHECKED.get(name, 0) + 1
+    return True
 
 
 class FigureLayoutError(AssertionError):
@@ -78,9 +93,10 @@ def figure_function(func):
             # interactive mode on (Jupyter's inline backend does); leaving rc_context would
             # switch it off again, and the inline backend would then show no more figures.
             interactive = mpl.is_interactive()
-            if os.environ.get(CHECK_ENV) == "1" and isinstance(result, mpl.figure.Figure):
-                given = signature.bind_partial(*args, **kwargs).arguments.get("ax")
-                problems = [] if given is not None else check_figure(result)
+            given = signature.bind_partial(*args, **kwargs).arguments.get("ax")
+            if (given is None and isinstance(result, mpl.figure.Figure)
+                    and _should_check(name)):
+                problems = check_figure(result)
                 if problems:
                     raise FigureLayoutError(f"{name}: " + "; ".join(problems))
         mpl.interactive(interactive)
@@ -143,7 +159,7 @@ def check_figure(fig, *, width_px=COLUMN_PX):
         problems.append(f"figure is {w_px:.0f} px wide, the column {width_px} px")
     if not np.isclose(fig.get_dpi(), DPI):
         problems.append(f"figure dpi is {fig.get_dpi()}, the page's {DPI}")
-    fig.canvas.draw()
+    fig.draw_without_rendering()          # lays the figure out, as drawing it would
     renderer = fig.canvas.get_renderer()
     box = fig.bbox
     for text in _visible_texts(fig):

@@ -11,7 +11,6 @@ those axes, at their upper right). No legend covers a curve, an axis label or a 
 from __future__ import annotations
 
 import textwrap
-import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -19,7 +18,7 @@ from matplotlib.patches import Rectangle
 
 from ..gaussian import normal_pdf
 from ..geometry import SCHEME_LABELS
-from . import axes_grid, new_axes
+from . import axes_grid, boxplot, new_axes
 from .layout import column_figsize, figure_function
 
 SCHEME_COLOURS = {"active_inference": "C0", "natural_gradient": "C3", "logit_descent": "C2"}
@@ -288,20 +287,16 @@ def plot_population(df, metric="efficiency", ax=None, labels=None):
     ``df`` is :func:`fep_core.geometry.population_study`. Boxes show quartiles, whiskers reach
     1.5 IQR. Full column wide, legend below the axes, one column per scheme.
     """
-    import seaborn as sns
 
     fig, ax, own = _axes(ax, column_figsize(3.6))
     schemes = list(dict.fromkeys(df["scheme"]))
     names = {s: _scheme_label(s, labels) for s in schemes}
     data = df.loc[df[metric].notna(), ["n_states", "scheme", metric]].copy()
     data["scheme"] = data["scheme"].map(names)
-    with warnings.catch_warnings():
-        # seaborn 0.13.2 still passes matplotlib's deprecated ``vert`` to ``Axes.bxp``
-        warnings.filterwarnings("ignore", message=".*vert: bool", category=DeprecationWarning)
-        sns.boxplot(data=data, x="n_states", y=metric, hue="scheme",
-                    hue_order=[names[s] for s in schemes],
-                    palette={names[s]: SCHEME_COLOURS.get(s, "C7") for s in schemes},
-                    showfliers=False, saturation=0.75, linewidth=0.9, ax=ax)
+    boxplot(data=data, x="n_states", y=metric, hue="scheme",
+            hue_order=[names[s] for s in schemes],
+            palette={names[s]: SCHEME_COLOURS.get(s, "C7") for s in schemes},
+            showfliers=False, saturation=0.75, linewidth=0.9, ax=ax)
     handles, texts = ax.get_legend_handles_labels()
     if ax.get_legend() is not None:
         ax.get_legend().remove()

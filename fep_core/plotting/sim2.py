@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import analysis, datasets, metrics, paper
-from . import axes_array as _axes_array, digit_image as _image, new_axes
+from . import axes_array as _axes_array, boxplot, digit_image as _image, new_axes
 from .layout import column_figsize, figure_function
 
 # Heatmap panels of the paper's Fig 4A: column -> (title, colour-bar label, colour map, which
@@ -33,20 +33,6 @@ REGIME_MARKERS = {"high complexity": ("^", "C3"), "balanced": ("o", "white"),
 REGIME_COLOURS = {"high complexity": "C3", "balanced": "C0", "low complexity": "C1"}
 PRECISION_LABEL = "precision $i_T$"
 EVIDENCE_TICKS = (1, 5, 10, 15, 20)
-
-
-def _boxplot(**kwargs):
-    """``seaborn.boxplot`` without the deprecation warning that seaborn 0.13.2 triggers in
-    matplotlib 3.11 (it passes ``vert=``, deprecated there in favour of ``orientation=``)."""
-    import warnings
-
-    import seaborn as sns
-    from matplotlib import MatplotlibDeprecationWarning
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*vert: bool.*",
-                                category=MatplotlibDeprecationWarning)
-        return sns.boxplot(**kwargs)
 
 
 def _edges(centres, log):
@@ -245,7 +231,7 @@ def plot_angle_histograms(cells, ax=None, *, digits=None):
     data = pd.concat(frames, ignore_index=True)
     order = [name for name, _ in sets]
     palette = {name: REGIME_COLOURS.get(name, "0.45") for name in order}
-    _boxplot(data=data, x="angle", y="set", order=order, ax=ax, color="white", width=0.6,
+    boxplot(data=data, x="angle", y="set", order=order, ax=ax, color="white", width=0.6,
              fliersize=0, linewidth=1.0, whis=(0, 100))
     sns.stripplot(data=data, x="angle", y="set", order=order, hue="set", palette=palette,
                   legend=False, ax=ax, size=3.5, jitter=0.22, alpha=0.8)
@@ -276,7 +262,7 @@ def plot_score_distributions(cells, ax=None):
     for a, key, title in ((axes[0, 0], "retrieval", "retrieval"),
                           (axes[0, 1], "generalization", "one-shot generalisation")):
         data = _scores_frame(cells, key)
-        _boxplot(data=data, x="regime", y="score", order=names, ax=a, color="white",
+        boxplot(data=data, x="regime", y="score", order=names, ax=a, color="white",
                  width=0.6, fliersize=0, linewidth=1.0, whis=(0, 100))
         sns.stripplot(data=data, x="regime", y="score", order=names, hue="regime",
                       palette=palette, legend=False, ax=a, size=2.5, jitter=0.25, alpha=0.6)
