@@ -49,7 +49,8 @@ __all__ = ["status", "claim_status", "resolution", "simulation1_runs", "regime_r
            "learning_rate_effect", "prediction_effect", "schedule_effect", "sampling_check",
            "pair_weight_check", "asymmetry_vs_epochs", "grid_asymmetry",
            "CLAIM_REPRODUCED", "CLAIM_CLOSE", "STATUSES", "THEORY_BIAS", "THEORY_COUPLING",
-           "BOOK_SEEDS", "CHAPTER_OF", "book_runs", "verdict"]
+           "BOOK_SEEDS", "CHAPTER_OF", "book_runs", "verdict", "SD_MARGIN", "RELATIVE_MARGIN",
+           "status_margin"]
 
 STATUSES = ("reproduced", "close", "differs")
 # A claim counts as reproduced when it holds in at least 90% of the cases tested (seeds, or the
@@ -73,7 +74,20 @@ def resolution(reported):
     return 0.5 * 10.0 ** (-decimals)
 
 
-def status(paper, values, *, rounding=0.0, sd_margin=2.0, relative_margin=0.1):
+# The margin of the status rule: a number is "close" within max(SD_MARGIN seed sd,
+# RELATIVE_MARGIN |paper|) of this book's range (status, status_margin).
+SD_MARGIN, RELATIVE_MARGIN = 2.0, 0.1
+
+
+def status_margin(paper, values, *, sd_margin=SD_MARGIN, relative_margin=RELATIVE_MARGIN):
+    """The margin of :func:`status`: ``max(sd_margin * sd, relative_margin * |paper|)``, sd the
+    standard deviation of ``values`` (0 for fewer than two)."""
+    v = np.asarray(values, dtype=float).ravel()
+    sd = float(v.std(ddof=1)) if v.size > 1 else 0.0
+    return max(sd_margin * sd, relative_margin * abs(float(paper)))
+
+
+def status(paper, values, *, rounding=0.0, sd_margin=SD_MARGIN, relative_margin=RELATIVE_MARGIN):
     """Decide whether a reported number is reproduced by this book's values over seeds.
 
     Rule: let ``[lo, hi]`` be the range of ``values`` widened by ``rounding`` (half a unit of the
@@ -102,8 +116,7 @@ def status(paper, values, *, rounding=0.0, sd_margin=2.0, relative_margin=0.1):
     lo, hi = v.min() - rounding, v.max() + rounding
     if lo <= p <= hi:
         return "reproduced"
-    sd = float(v.std(ddof=1)) if v.size > 1 else 0.0
-    margin = max(sd_margin * sd, relative_margin * abs(p))
+    margin = status_margin(p, v, sd_margin=sd_margin, relative_margin=relative_margin)
     return "close" if lo - margin <= p <= hi + margin else "differs"
 
 

@@ -56,3 +56,20 @@ def test_key_figure():
     assert any(line.get_xdata()[0] == 90 for line in hist.get_lines())
     with pytest.raises(ValueError, match="8x8"):
         plot_key_figure(digits[:, :10], attractors, [], [])
+
+
+@pytest.mark.parametrize("paper_value, values", [(0.77, [0.70, 0.72, 0.75]), (-0.19, [0.1]),
+                                                 (10.0, [9.0, 9.0, 10.0, 9.0])])
+def test_status_margin_is_the_rule_s_margin(paper_value, values):
+    v = np.asarray(values, float)
+    sd = v.std(ddof=1) if v.size > 1 else 0.0
+    margin = max(2 * sd, 0.1 * abs(paper_value))
+    assert R.status_margin(paper_value, values) == pytest.approx(margin, rel=1e-12)
+
+
+def test_status_uses_that_margin():
+    values = [0.0, 1.0, 2.0]                      # sd 1: margin max(2 * 1, 0.1 |paper|) = 2 here
+    assert R.status_margin(3.99, values) == pytest.approx(2.0)
+    assert R.status(2.0, values) == "reproduced"
+    assert R.status(3.99, values) == "close" and R.status(4.01, values) == "differs"
+    assert R.status(-1.99, values) == "close" and R.status(-2.01, values) == "differs"

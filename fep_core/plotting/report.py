@@ -16,6 +16,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from .. import paper
+from ..report import status_margin
 from . import axes_grid as _axes, image
 from .layout import column_figsize, figure_function
 
@@ -28,7 +29,6 @@ PAPER_COLOUR = "C3"
 # The summary figure's scale runs at least to +-LIMIT_MIN margins and at most to +-LIMIT_MAX;
 # values beyond are drawn at the edge as triangles.
 LIMIT_MIN, LIMIT_MAX = 2.5, 6.0
-SD_MARGIN, RELATIVE_MARGIN = 2.0, 0.1      # the margin of fep_core.report.status
 
 
 _TABLE_COLUMNS = {"kind", "values", "paper", "reported", "status", "quantity"}
@@ -68,8 +68,7 @@ def normalised_values(table):
         v = np.asarray(row["values"], dtype=float).ravel()
         v = v[np.isfinite(v)]
         p = float(row["paper"])
-        sd = float(v.std(ddof=1)) if v.size > 1 else 0.0
-        margin = max(SD_MARGIN * sd, RELATIVE_MARGIN * abs(p))
+        margin = status_margin(p, v)
         if margin == 0:                       # paper value 0 and one value: the rule has no width
             margin = 1.0
         for x in (v if v.size else [np.nan]):
