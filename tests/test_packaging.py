@@ -143,3 +143,23 @@ def test_ruff_check_is_clean():
                            "--output-format", "concise", "."],
                           cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, f"ruff check . found problems:\n{proc.stdout[-6000:]}{proc.stderr}"
+
+
+@pytest.mark.parametrize("nodeid, group", [
+    ("book/simulation1.ipynb::Cell 0", "book"),
+    ("tests/test_browser.py::test_page[book/theory]", "book"),
+    ("tests/test_browser.py::test_strict_build_exits_zero", "book"),
+    ("tests/test_cb.py::test_mean[0.5]", "tests/test_cb.py"),
+    ("tests/test_jupyterlab.py::test_sliders_redraw_the_figure", "tests/test_jupyterlab.py"),
+])
+def test_xdist_groups_keep_the_book_together(nodeid, group):
+    """The build, its pages and nbval share one worker (nbval reads what the build cached); any
+    other file is one group (its fixtures built once, a notebook's cells in one kernel)."""
+    from conftest import xdist_group_of
+
+    assert xdist_group_of(nodeid) == group
+
+
+def test_ci_runs_the_tests_on_two_workers_grouped():
+    """Without --dist loadgroup, xdist would spread a notebook's cells over two kernels."""
+    assert "-n 2 --dist loadgroup" in _test_command_of_ci()
