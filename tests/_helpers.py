@@ -64,4 +64,3 @@ BATCH_SEEDS = [3, 14, 159]
 BATCH_IT = np.array([0.05, 1.0, 7.0])
 BATCH_ALPHA = np.array([0.0, 0.01, 0.03])
 BATCH_EVIDENCE = np.array([0.5, 2.0, 5.0])
-

@@ -50,28 +50,6 @@ def regime_cells_small():
             for name, (e, t) in X.REGIMES.items()}
 
 
-# Tests that share the book: the strict build (a session fixture of test_browser.py), the browser
-# checks of its pages, and nbval over the chapters, which reads the results the build cached.
-BOOK_GROUP = "book"
-_BOOK_MODULES = ("tests/test_browser.py",)
-
-
-def xdist_group_of(nodeid: str) -> str:
-    """The pytest-xdist group a test runs in (``--dist loadgroup``, the README's command): the
-    book's tests together, in collection order (the build, then its pages, then nbval), on one
-    worker; every other test file as one group, so that its module and session fixtures are
-    built once and a notebook's cells share one kernel."""
-    path = nodeid.split("::", 1)[0]
-    if path.startswith("book/") or path in _BOOK_MODULES:
-        return BOOK_GROUP
-    return path
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(xdist_group_of(item.nodeid)))
-
-
 def pytest_sessionstart(session):
     _START["t"] = time.time()
 

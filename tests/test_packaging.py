@@ -152,14 +152,16 @@ def test_ruff_check_is_clean():
     ("tests/test_cb.py::test_mean[0.5]", "tests/test_cb.py"),
     ("tests/test_jupyterlab.py::test_sliders_redraw_the_figure", "tests/test_jupyterlab.py"),
 ])
-def test_xdist_groups_keep_the_book_together(nodeid, group):
+def test_xdist_scopes_keep_the_book_together(nodeid, group):
     """The build, its pages and nbval share one worker (nbval reads what the build cached); any
     other file is one group (its fixtures built once, a notebook's cells in one kernel)."""
-    from conftest import xdist_group_of
-
-    assert xdist_group_of(nodeid) == group
+    spec = importlib.util.spec_from_file_location("root_conftest", REPO / "conftest.py")
+    root = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(root)
+    assert root.xdist_scope_of(nodeid) == group
 
 
 def test_ci_runs_the_tests_on_two_workers_grouped():
-    """Without --dist loadgroup, xdist would spread a notebook's cells over two kernels."""
-    assert "-n 2 --dist loadgroup" in _test_command_of_ci()
+    """Without --dist loadscope (and conftest.py's scopes), xdist would spread a notebook's
+    cells over two kernels."""
+    assert "-n 2 --dist loadscope" in _test_command_of_ci()
