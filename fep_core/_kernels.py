@@ -19,13 +19,20 @@ runs (and relaxations) into calls of a fraction of a second, so that Ctrl-C is s
 
 The uniforms of stochastic inference are drawn inside the kernels, each network from its own
 numpy generator (:mod:`fep_core._rng`), or taken from an array the caller supplies.
+
+``JT`` may be float64 or float32 (numba compiles, and caches, one specialisation of each kernel
+per type); everything else is float64. With float32 couplings each updated entry is computed in
+float64 and rounded once when stored (:func:`_stored`), and fields are summed in float64 from
+the stored entries. The float32 sweep vectorises like the float64 one (four lanes of float64
+arithmetic, the entries converted on load and store), at half the bytes per step.
 """
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, types
+from numba.extending import overload
 
 from ._numerics import (
     kl as _kl,
@@ -39,6 +46,23 @@ from ._rng import draw as _draw
 
 # ---------------------------------------------------------------------------------------------
 # Sweep primitives (shared by every kernel so that all of them round identically)
+
+
+def _stored(JT, value):
+    """``value`` rounded to the precision ``JT`` stores (its compiled form is below)."""
+    return JT.dtype.type(value)
+
+
+@overload(_stored)
+def _stored_compiled(JT, value):
+    # float32 couplings: an update is computed in float64 and rounded once, when stored; the
+    # field is then summed (in float64) from the rounded value, which a later sweep reads back,
+    # so a field carried between calls equals one computed afresh. The result is typed float32,
+    # so that the diagonal's select and the store need no further conversion. float64: the
+    # identity (the same machine code as without it).
+    if isinstance(JT, types.Array) and JT.dtype == types.float32:
+        return lambda JT, value: np.float32(value)
+    return lambda JT, value: value
 
 
 @njit(cache=True, error_model="numpy")
@@ -76,8 +100,9 @@ def _field(JT, x, h, lo, hi):
 def _sweep(JT, x, c, h, lo, hi):
     """Learning update fused with the next field, for ``lo <= i < hi``.
 
-    ``J_ij += c_i x_j`` (i != j), then ``h_i = sum_j J_ij x_j`` with the updated ``J``, summed
-    over ``j`` in order. The diagonal is set to exactly 0 before it is used. Four rows of ``JT``
+    ``J_ij += c_i x_j`` (i != j), then ``h_i = sum_j J_ij x_j`` with the updated ``J`` (as
+    stored: rounded to float32 for float32 ``JT``), summed over ``j`` in order. The diagonal is
+    set to exactly 0 before it is used. Four rows of ``JT``
     per pass, as in :func:`_field`: per element this stores ``h`` a quarter as often, which
     halves the time of the sweep (stores are its bottleneck).
     """
@@ -85,6 +110,7 @@ def _sweep(JT, x, c, h, lo, hi):
     m = hi - lo
     hh = h[lo:hi]
     cc = c[lo:hi]
+    zero = _stored(JT, 0.0)          # (of J's type: the select below stays in that type)
     for i in range(m):
         hh[i] = 0.0
     j = 0
@@ -96,14 +122,14 @@ def _sweep(JT, x, c, h, lo, hi):
         for i in range(m):
             ci = cc[i]
             # (loads outside the conditional expressions: a load inside one blocks vectorising)
-            a0 = r0[i] + ci * x0
-            a1 = r1[i] + ci * x1
-            a2 = r2[i] + ci * x2
-            a3 = r3[i] + ci * x3
-            a0 = 0.0 if i == d else a0
-            a1 = 0.0 if i == d + 1 else a1
-            a2 = 0.0 if i == d + 2 else a2
-            a3 = 0.0 if i == d + 3 else a3
+            a0 = _stored(JT, r0[i] + ci * x0)
+            a1 = _stored(JT, r1[i] + ci * x1)
+            a2 = _stored(JT, r2[i] + ci * x2)
+            a3 = _stored(JT, r3[i] + ci * x3)
+            a0 = zero if i == d else a0
+            a1 = zero if i == d + 1 else a1
+            a2 = zero if i == d + 2 else a2
+            a3 = zero if i == d + 3 else a3
             r0[i] = a0
             r1[i] = a1
             r2[i] = a2
@@ -115,8 +141,8 @@ def _sweep(JT, x, c, h, lo, hi):
         r = JT[j, lo:hi]
         d = j - lo
         for i in range(m):
-            a = r[i] + cc[i] * xj
-            a = 0.0 if i == d else a
+            a = _stored(JT, r[i] + cc[i] * xj)
+            a = zero if i == d else a
             r[i] = a
             hh[i] += xj * a
         j += 1

@@ -1,5 +1,12 @@
 """Benchmark of the network engine: ``python -m fep_core.bench [--json] [--quick]``.
 
+``python -m fep_core.bench --backend jax [--json] [--quick]`` instead measures the JAX backend
+(:mod:`fep_core.bench_jax`) in float64 and float32 beside the numba engine, in one run.
+
+``python -m fep_core.bench --scaling [--dtype float32|float64] [--sizes 64,128,...] [--json]``
+instead runs the runtime-scaling study (:mod:`fep_core.scaling`): seconds per learning step of
+one network of each size, the fraction of memory bandwidth, and the exponent of time against N.
+
 Measures, on this machine and in one run (medians over repeats):
 
 * ``batch_net_steps_per_s`` — 380 independent 64-node networks, stochastic inference + learning
@@ -13,7 +20,8 @@ Measures, on this machine and in one run (medians over repeats):
 * ``bandwidth_fraction`` — for one large network (n = 1024, 2048, 4096) the bytes a learning
   step must move (one read and one write of J) per second, as a fraction of this machine's
   memory bandwidth, measured with a read-modify-write sweep of a 512 MB array in alternation
-  with the networks (median of the paired ratios; see :func:`memory_and_large_networks`);
+  with the networks (median of the paired ratios; see :func:`memory_and_large_networks`; the
+  sweep is :func:`fep_core.scaling.sweep_bandwidth`);
 * ``first_call_s`` — a fresh process's first training call with an empty compilation cache
   (compile time) and with a warm cache.
 """
@@ -94,17 +102,6 @@ def numpy_loop_throughput(steps=3000, repeats=3):
     return 10 * epochs / _median_time(go, repeats)
 
 
-def _rmw_sweep():
-    from numba import njit, prange
-
-    @njit(parallel=True, cache=False)
-    def rmw(a, s):
-        for i in prange(a.shape[0]):
-            a[i] += s
-
-    return rmw
-
-
 def _large_step_runner(n):
     """(run(steps), bytes per step) for one learning n-node network, uniforms drawn from a
     generator inside the kernel as in :meth:`AttractorBatch.run`."""
@@ -136,16 +133,14 @@ def memory_and_large_networks(sizes=(1024, 2048, 4096), mbytes=512, repeats=7):
 
     Returns ``(bandwidth, {n: bytes_per_s}, {n: fraction})``, medians.
     """
-    rmw = _rmw_sweep()
-    a = np.zeros(mbytes * 2 ** 20 // 8)
-    rmw(a, 1.0)
+    from .scaling import bandwidth_array, sweep_bandwidth
+
+    a = bandwidth_array(mbytes)
     runners = {n: _large_step_runner(n) for n in sizes}
     steps = {n: max(4, int(1e9 // (16 * n * n))) for n in sizes}
     bws, rates, ratios = [], {n: [] for n in sizes}, {n: [] for n in sizes}
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        rmw(a, 1.0)
-        bw = 2 * a.nbytes / (time.perf_counter() - t0)
+        bw = sweep_bandwidth(a)
         bws.append(bw)
         for n, (go, nbytes) in runners.items():
             t0 = time.perf_counter()
@@ -258,11 +253,97 @@ def format_table(res):
     return "\n".join(lines)
 
 
+def run_scaling(sizes=None, dtype="float32", fit_min_nodes=2048, repeats=2):
+    """The runtime-scaling study (:func:`fep_core.scaling.step_times`) as one JSON-ready dict:
+    the machine, one row per size, the exponent of time against N over the sizes >=
+    ``fit_min_nodes`` (None if fewer than three), the study's wall time and the process's peak
+    resident memory (which the largest network's J dominates)."""
+    import resource
+
+    from . import scaling
+
+    t0 = time.perf_counter()
+    table = scaling.step_times(scaling.SIZES if sizes is None else sizes, dtype=dtype,
+                               repeats=repeats)
+    wall = time.perf_counter() - t0
+    try:
+        fit = scaling.fit_exponent(table["n_nodes"], table["seconds_per_step"],
+                                   min_nodes=fit_min_nodes)
+        fit = {"exponent": fit.exponent, "stderr": fit.stderr, "n_points": fit.n_points,
+               "min_nodes": fit_min_nodes}
+    except ValueError:
+        fit = None
+    rows = [{k: (int(v) if k in ("n_nodes", "steps") else float(v)) for k, v in row.items()}
+            for row in table.to_dict(orient="records")]
+    return {"machine": machine_info(), "dtype": table.attrs["dtype"], "repeats": repeats,
+            "rows": rows, "fit": fit, "wall_s": wall,
+            "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9}
+
+
+def format_scaling_table(res):
+    m = res["machine"]
+    lines = [f"machine: {m['cores']} cores, {m['cpu']}; numba {m['numba']} "
+             f"({m['numba_threads']} threads); couplings {res['dtype']}",
+             f"{'N':>7s} {'steps':>7s} {'s/step':>11s} {'steps/s':>11s} {'MB/step':>10s} "
+             f"{'GB/s':>7s} {'mem GB/s':>9s} {'fraction':>9s}"]
+    for r in res["rows"]:
+        lines.append(f"{r['n_nodes']:7d} {r['steps']:7d} {r['seconds_per_step']:11.3e} "
+                     f"{r['steps_per_s']:11.4g} {r['bytes_per_step'] / 1e6:10.4g} "
+                     f"{r['bandwidth_gb_s']:7.2f} {r['memory_bandwidth_gb_s']:9.2f} "
+                     f"{r['bandwidth_fraction']:9.2f}")
+    fit = res["fit"]
+    if fit is None:
+        lines.append("exponent: fewer than 3 sizes at or above the fit's minimum")
+    else:
+        lines.append(f"exponent of time vs N (N >= {fit['min_nodes']}, {fit['n_points']} sizes): "
+                     f"{fit['exponent']:.3f} +- {fit['stderr']:.3f}")
+    lines.append(f"study wall time {res['wall_s']:.1f} s, peak resident memory "
+                 f"{res['peak_rss_gb']:.2f} GB")
+    return "\n".join(lines)
+
+
+def _sizes_argument(text):
+    try:
+        sizes = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"--sizes must be a comma list of integers, got "
+                                         f"{text!r}") from exc
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"--sizes must list positive integers, got {text!r}")
+    return sizes
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--quick", action="store_true", help="short runs, no Simulation-2 grid")
+    ap.add_argument("--backend", choices=("numba", "jax"), default="numba",
+                    help="jax: measure the JAX backend (float64 and float32) beside the numba "
+                         "engine in one run (fep_core.bench_jax)")
+    ap.add_argument("--scaling", action="store_true",
+                    help="the runtime-scaling study instead (fep_core.scaling)")
+    ap.add_argument("--dtype", choices=("float32", "float64"), default=None,
+                    help="--scaling: how the couplings are stored (default float32)")
+    ap.add_argument("--sizes", type=_sizes_argument, default=None,
+                    help="--scaling: comma list of network sizes (default 64, 128, ..., 32768, "
+                         "50000)")
+    ap.add_argument("--fit-min-nodes", type=int, default=2048,
+                    help="--scaling: smallest size in the exponent's fit (default 2048)")
+    ap.add_argument("--repeats", type=int, default=2,
+                    help="--scaling: timed pairs of calls per size (default 2)")
     args = ap.parse_args(argv)
+    if not args.scaling and (args.sizes is not None or args.dtype is not None):
+        ap.error("--sizes and --dtype go with --scaling")
+    if args.scaling:
+        res = run_scaling(args.sizes, args.dtype or "float32", args.fit_min_nodes, args.repeats)
+        print(json.dumps(res, indent=2) if args.json else format_scaling_table(res))
+        return
+    if args.backend == "jax":
+        from . import bench_jax
+
+        res = bench_jax.run(quick=args.quick)
+        print(json.dumps(res, indent=2) if args.json else bench_jax.format_table(res))
+        return
     res = run(quick=args.quick)
     print(json.dumps(res, indent=2) if args.json else format_table(res))
 

@@ -547,7 +547,7 @@ CASES = [
 
     # ---------------------------------------------------------------- network: AttractorBatch
     case("network.AttractorBatch", network.AttractorBatch,
-         {"n_networks": 2, "n_nodes": N3, "rng": 0, "coupling": J3},
+         {"n_networks": 2, "n_nodes": N3, "rng": 0, "coupling": J3, "dtype": "float32"},
          aliases={"n_nodes": ("coupling",)}, target=network.AttractorBatch),
     case("network.AttractorBatch.state", _set_attr(_batch23, "state"),
          {"value": np.array([STATE3, -STATE3])}, target=network.AttractorBatch.state,
@@ -598,7 +598,7 @@ CASES = [
 
     # ---------------------------------------------------------------- network: AttractorNetwork
     case("network.AttractorNetwork", network.AttractorNetwork,
-         {"n_nodes": N3, "rng": 0, "coupling": J3},
+         {"n_nodes": N3, "rng": 0, "coupling": J3, "dtype": "float32"},
          aliases={"n_nodes": ("coupling",)}, target=network.AttractorNetwork),
     case("network.AttractorNetwork.state", _set_attr(_net3, "state"), {"value": STATE3},
          target=network.AttractorNetwork.state, aliases={"value": ("state",)}),
@@ -1083,6 +1083,15 @@ NOT_CASES = {
     "explore.simulation3": "runs Simulation 3 per call (see tests/test_widgets.py)",
     "explore.simulation4": "trains and free-runs a network per call (see tests/test_widgets.py)",
     "explore.reproduction_report": "runs Simulation 1 twice per call (see tests/test_widgets.py)",
+    "explore.simulation5": "trains small networks per call (see tests/test_widgets.py)",
+    "explore.simulation6": "trains a face network per call (see tests/test_widgets.py)",
+    "explore.comparison": "trains the compared networks per call (see tests/test_widgets.py)",
+    "explore.variational_bayes": "trains a VAE per call (see tests/test_widgets.py)",
+    "datasets.faces": "a fixed data set; shapes, z-scores and kinds in tests/test_faces.py",
+    "datasets.olivetti_faces": "needs a download or a fake data home (tests/test_faces.py)",
+    "datasets.sparse_ternary_patterns": "counts, uniformity and errors in tests/test_scaling.py",
+    "network.AttractorNetwork.dtype": "attribute (tests/test_float32.py)",
+    "network.coupling_dtype": "every accepted and refused dtype in tests/test_float32.py",
     # static panels: plain descriptions of what to draw, checked where a panel is packed
     "precomputed.Readout": "frozen dataclass container (validated by Precomputed: its readouts)",
     "precomputed.Lines": "frozen dataclass container (validated by Precomputed: its views)",
