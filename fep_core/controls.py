@@ -19,6 +19,7 @@ __all__ = ["SLIDER_RANGES", "SLIDER_LABELS", "SLIDER_STEPS", "SLIDER_CHOICES", "
 _BALANCED_EVIDENCE, _BALANCED_PRECISION = paper.REGIMES["balanced"]
 _GRID = paper.GRID_INVERSE_TEMPERATURES
 _S1, _S2, _S3 = paper.SIMULATION1, paper.SIMULATION2, paper.SIMULATION3
+_S6 = paper.SIMULATION6
 
 # The sliders of every chapter's interactive section: chapter (notebook file stem, which is also
 # the name of its callback in fep_core.explore) -> argument of fep_core.explore.<chapter> ->
@@ -77,6 +78,29 @@ SLIDER_RANGES = {
         "learning_rate": (1e-4, 0.1, _S1["learning_rate"]),
         "seed": (0, 20, 0),
     },
+    "simulation5": {                         # fep_core.explore.simulation5 (training settings)
+        "inverse_temperature": (0.1, 10.0, paper.SIMULATION5_CAPACITY["inverse_temperature"]),
+        "learning_rate": (5e-5, 5e-3, paper.SIMULATION5_CAPACITY["learning_rate"]),
+        "load": (0.1, 0.7, 0.4),             # K/N of the 50-node networks
+    },
+    "simulation6": {                         # fep_core.explore.simulation6 (faces)
+        # training: the sweep's range (fep_core.faces), default its balanced point
+        "inverse_temperature": (0.03, 0.3, 0.1),
+        "learning_rate": (0.0003, 0.003, 0.001),
+        # reconstruction: the paper's grid of likelihood x prior precision
+        "signal_strength": (_S6["signal_strengths"][0], _S6["signal_strengths"][-1],
+                            _S6["signal_strengths"][1]),
+        "prior_precision": (_S6["prior_precisions"][0], _S6["prior_precisions"][-1],
+                            _S6["prior_precisions"][3]),
+    },
+    "comparison": {                          # fep_core.explore.comparison (factors)
+        # factors of each task's paper setting: 1 is the paper's precision and learning rate
+        # in every task (capacity iT 1, α 0.0005; digits iT 0.167, α 0.001; sequences iT 1,
+        # α 0.001)
+        "inverse_temperature": (0.1, 10.0, 1.0),
+        "learning_rate": (0.1, 10.0, 1.0),
+        "load": (0.1, 0.7, 0.4),             # K/N of the capacity task's 50-node networks
+    },
 }
 
 # The label of every control: chapter -> argument -> label. The network's precision (inverse
@@ -107,6 +131,15 @@ SLIDER_LABELS = {
     "reproduction_report": {"inverse_temperature": "precision iT",
                             "learning_rate": "learning rate α", "prediction": "prediction",
                             "schedule": "schedule", "seed": "seed"},
+    "simulation5": {"inverse_temperature": "precision iT of training",
+                    "learning_rate": "learning rate α of training", "load": "load K/N"},
+    "simulation6": {"inverse_temperature": "precision iT of training",
+                    "learning_rate": "learning rate α of training",
+                    "signal_strength": "signal strength (likelihood precision)",
+                    "prior_precision": "prior precision (iT of the reconstruction)"},
+    "comparison": {"inverse_temperature": "precision iT (× each task's paper value)",
+                   "learning_rate": "learning rate α (× each task's paper value)",
+                   "load": "load K/N (capacity task)"},
 }
 
 # Slider steps where they are not the default (integers: 1; log sliders: 40 steps from low to
@@ -123,6 +156,12 @@ SLIDER_STEPS = {
     "simulation4": {"inverse_temperature": {"steps": len(_GRID) - 1},
                     "learning_rate": {"steps": 20}, "free_steps": {"step": 500},
                     "epochs": {"step": 200}},
+    "simulation5": {"inverse_temperature": {"steps": 20}, "learning_rate": {"steps": 20},
+                    "load": {"step": 0.05}},
+    "simulation6": {"inverse_temperature": {"step": 0.01}, "learning_rate": {"step": 0.0001},
+                    "signal_strength": {"step": 0.05}, "prior_precision": {"step": 0.1}},
+    "comparison": {"inverse_temperature": {"steps": 20}, "learning_rate": {"steps": 20},
+                   "load": {"step": 0.05}},
 }
 
 # Toggle buttons: chapter -> argument -> options (the first is the default).
@@ -148,3 +187,12 @@ PRECISION_CONTROL = {chapter: ("likelihood_precision" if chapter == "gaussian_pr
                                else "inverse_temperature")
                      for chapter in SLIDER_RANGES}
 LEARNING_RATE_CONTROL = dict.fromkeys(SLIDER_RANGES, "learning_rate")
+
+# --- variational_bayes (fep_core.explore.variational_bayes): a VAE's decoder precision λ and
+# Adam's step size; defaults fep_core.vae.DECODER_PRECISION and LEARNING_RATE
+SLIDER_RANGES["variational_bayes"] = {"decoder_precision": (0.1, 100.0, 10.0),
+                                      "learning_rate": (1e-4, 0.1, 1e-3)}
+SLIDER_LABELS["variational_bayes"] = {"decoder_precision": "decoder precision λ",
+                                      "learning_rate": "learning rate (Adam's step size)"}
+PRECISION_CONTROL["variational_bayes"] = "decoder_precision"
+LEARNING_RATE_CONTROL["variational_bayes"] = "learning_rate"

@@ -13,6 +13,9 @@ The chapters' Interactive sections call ``panel(explore.<stem>, ...)``.
 ``simulation3``              Simulation 3 retrained with the slider settings
 ``simulation4``              the free-running continuation of a trained balanced network
 ``reproduction_report``      Simulation 1 with a chosen prediction rule and schedule
+``simulation5``              small networks trained at a chosen precision, learning rate and load
+``simulation6``              a face network trained at the sliders' settings reconstructing a face
+``variational_bayes``        a variational autoencoder trained with the slider settings
 ===========================  ===================================================================
 
 Layering: a callback checks its arguments (a ``ValueError``/``TypeError`` naming the bad one, or
@@ -29,11 +32,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import paper
+from . import controls, paper
 from ._validation import count, finite_array, positive
 
 __all__ = ["gaussian_primer", "natural_gradient", "theory", "simulation1", "simulation2",
-           "simulation3", "simulation4", "reproduction_report", "MAX_NATURAL_GRADIENT_RATE"]
+           "simulation3", "simulation4", "reproduction_report", "MAX_NATURAL_GRADIENT_RATE",
+           "simulation5", "simulation6", "comparison"]
 
 MAX_NATURAL_GRADIENT_RATE = 1.0
 """Largest learning rate of :func:`natural_gradient` (its slider's range): beyond it the explicit
@@ -271,3 +275,98 @@ def reproduction_report(inverse_temperature=_S1["inverse_temperature"],
     return report.plot_explore(runs, inverse_temperature=inverse_temperature,
                                learning_rate=learning_rate, prediction=prediction,
                                schedule=schedule, seed=seed)
+
+
+def simulation5(inverse_temperature=paper.SIMULATION5_CAPACITY["inverse_temperature"],
+                learning_rate=paper.SIMULATION5_CAPACITY["learning_rate"], load=0.4, seed=0):
+    """A 50-node network trained (2000 epochs) at the sliders' precision and learning rate on
+    K = round(load x 50) random patterns, tested from corrupted starts beside the Hebbian,
+    projector and Storkey networks on the same patterns
+    (:func:`fep_core.capacity.training_sweep` at one point); returns a Figure."""
+    from . import capacity
+    from .plotting import sim5
+
+    sweep = capacity.training_sweep([inverse_temperature], [learning_rate], [load], seed=seed)
+    return sim5.plot_explore(sweep)
+
+
+# --------------------------------------------------------------------------------------------
+# Simulation 6 (the revision's faces)
+_FACES = controls.SLIDER_RANGES["simulation6"]
+
+
+def simulation6(inverse_temperature=_FACES["inverse_temperature"][2],
+                learning_rate=_FACES["learning_rate"][2],
+                signal_strength=_FACES["signal_strength"][2],
+                prior_precision=_FACES["prior_precision"][2], seed=0):
+    """Train the chapter's face network at this precision iT and learning rate α (the balanced
+    evidence, the chapter's training length; memoised, :func:`fep_core.faces.trained_coupling`)
+    and draw the example face reconstructed at this signal strength and prior precision, the
+    attractor it relaxes to, and the gain over the paper's grid; returns a Figure.
+
+    Raises ValueError for invalid settings.
+    """
+    from . import faces
+    from .plotting import sim6
+
+    J = faces.trained_coupling(inverse_temperature, learning_rate, seed=seed)
+    point = faces.explore_point(J, signal_strength=signal_strength,
+                                prior_precision=prior_precision, seed=seed)
+    g = point.grid
+    return sim6.plot_explore(point.face, point.noisy, point.reconstruction, point.attractor,
+                             g.gains[:, :, 0], signal_strengths=g.signal_strengths,
+                             prior_precisions=g.prior_precisions,
+                             signal_strength=signal_strength, prior_precision=prior_precision,
+                             inverse_temperature=inverse_temperature,
+                             learning_rate=learning_rate, gain=point.gain)
+
+
+# --------------------------------------------------------------------------------------------
+# Variational Bayes
+__all__.append("variational_bayes")
+_VB = controls.SLIDER_RANGES["variational_bayes"]
+
+
+def variational_bayes(decoder_precision=_VB["decoder_precision"][2],
+                      learning_rate=_VB["learning_rate"][2], seed=0):
+    """Train the Interactive section's variational autoencoder with this decoder precision λ and
+    learning rate (Adam's step size) and draw it (:func:`fep_core.vae.explore_run`,
+    :data:`fep_core.vae.EXPLORE_STEPS` steps); returns a Figure.
+
+    Shows accuracy and complexity per Adam step, eight held-out digits with their
+    reconstructions and eight samples from the prior, and in the title the held-out free
+    energy, the anomaly AUC and the denoising score. Raises ValueError for invalid settings or
+    when training diverged (the free energy became non-finite).
+    """
+    from . import vae
+    from .plotting import vb as plots
+
+    lam = positive(decoder_precision, "decoder_precision")
+    lr = positive(learning_rate, "learning_rate")
+    run = vae.explore_run(decoder_precision=lam, learning_rate=lr,
+                          seed=count(seed, "seed", minimum=0))
+    if run.result.diverged:
+        raise ValueError(f"training diverged at learning rate {lr:.3g} (the free energy became "
+                         f"non-finite), so lower the learning rate")
+    return plots.plot_explore(run, title=f"decoder precision λ = {lam:.3g}, "
+                                         f"learning rate {lr:.3g}")
+
+
+# --------------------------------------------------------------------------------------------
+# The comparison with classic networks
+_COMPARISON = controls.SLIDER_RANGES["comparison"]
+
+
+def comparison(inverse_temperature=_COMPARISON["inverse_temperature"][2],
+               learning_rate=_COMPARISON["learning_rate"][2], load=_COMPARISON["load"][2],
+               seed=0):
+    """The paper's network trained at ``inverse_temperature`` and ``learning_rate`` times each
+    task's paper setting (capacity at ``load`` on small networks, the digits, the sequence
+    1 -> 2 -> 3), beside the classic networks (:func:`fep_core.comparison.explore_points` at
+    one point); returns a Figure. Raises ValueError for factors outside (0, 100] or a load
+    outside (0, 1]."""
+    from . import comparison as C
+    from .plotting import comparison as plots
+
+    res = C.explore_points([inverse_temperature], [learning_rate], [load], seed=seed)
+    return plots.plot_explore(res)

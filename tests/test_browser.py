@@ -53,11 +53,18 @@ MIN_FIGURES = {
     "book/running_locally": 0,
     "book/gaussian_primer": 2,      # closed form vs quadrature; descent on F (+ its widget default)
     "book/natural_gradient": 2,     # plain vs natural gradient paths; information length
+    "book/variational_bayes": 8,    # ELBO gap; CAVI bound; mixture; VAE training, images, latent
+                                    # map, anomaly ROC, noisy digits (examples and scores)
     "book/theory": 1,               # the Langevin function / continuous Bernoulli
     "book/simulation1": 3,          # patterns, attractors, free energy during training
     "book/simulation2": 2,          # the four heatmaps over the grid; example attractors
     "book/simulation3": 2,          # couplings (symmetric / antisymmetric); the sequence
     "book/simulation4": 1,          # before / after free-running learning
+    "book/simulation5": 6,          # scaling, the authors' table, fixed points vs basins, recall
+                                    # curves, critical loads, attractors
+    "book/simulation6": 8,          # faces, sweep, attractors, reconstruction grid, control
+    "book/comparison": 8,           # verdicts, capacity, digit scores, attractors, learning
+                                    # curves, sequences, continual learning, cost
     "book/reproduction_report": 0,
 }
 

@@ -12,7 +12,7 @@ from fep_core.controls import LEARNING_RATE_CONTROL, PRECISION_CONTROL, SLIDER_L
 
 ROOT = Path(__file__).resolve().parents[1]
 NETWORK_CHAPTERS = ("theory", "simulation1", "simulation2", "simulation3", "simulation4",
-                    "reproduction_report")
+                    "reproduction_report", "simulation5", "simulation6", "comparison")
 
 
 @pytest.mark.parametrize("chapter", NETWORK_CHAPTERS)

@@ -11,7 +11,9 @@ setting, shows exactly what the chapter computes and prints (tested per chapter)
 Chapter -> module: ``gaussian_primer`` and ``natural_gradient``: :mod:`fep_core.grids.primers`;
 ``theory``: :mod:`~fep_core.grids.theory`; ``simulation1`` .. ``simulation4``:
 :mod:`~fep_core.grids.sim1` .. :mod:`~fep_core.grids.sim4`; ``reproduction_report``:
-:mod:`~fep_core.grids.report`.
+:mod:`~fep_core.grids.report`; ``simulation5``: :mod:`~fep_core.grids.sim5`;
+``simulation6``: :mod:`~fep_core.grids.sim6`; ``variational_bayes``: :mod:`~fep_core.grids.vb`;
+``comparison``: :mod:`~fep_core.grids.comparison`.
 """
 from __future__ import annotations
 
@@ -29,6 +31,10 @@ CHAPTERS = {
     "simulation3": "sim3",
     "simulation4": "sim4",
     "reproduction_report": "report",
+    "simulation5": "sim5",
+    "simulation6": "sim6",
+    "variational_bayes": "vb",
+    "comparison": "comparison",
 }
 
 
