@@ -165,7 +165,8 @@ def projector(patterns, *, zero_diagonal=True, rcond=None):
     whose singular value exceeds ``rcond * s_max`` -- stable where the Gram matrix
     ``Xi^T Xi`` is ill-conditioned, and for rank-deficient patterns (repeated or linearly
     dependent rows) the projector onto the span of the independent ones, as the Moore-Penrose
-    pseudo-inverse gives.
+    pseudo-inverse gives. Entries below ``4 max(K, N) eps`` (the rounding error of the product)
+    are set to exactly zero.
 
     Diagonal: ``zero_diagonal=True`` (default) removes it, as Kanter & Sompolinsky (1987) do;
     the patterns stay fixed points (node i's field becomes ``(1 - P_ii) xi_i`` with
@@ -195,6 +196,10 @@ def projector(patterns, *, zero_diagonal=True, rcond=None):
         U = U[:, s > rcond * s[0]]
         W = U @ U.T
         W = 0.5 * (W + W.T)             # exactly symmetric (U @ U.T is to rounding)
+        # Entries within the rounding error of U_r U_r^T are zeros of the exact projector: a
+        # node whose unit vector lies in the span (P_ii = 1) has exactly zero off-diagonal
+        # couplings, so its field is a tie, not rounding noise that flips it.
+        W[np.abs(W) <= 4 * max(K, N) * _EPS] = 0.0
     if zero_diagonal:
         np.fill_diagonal(W, 0.0)
     return W

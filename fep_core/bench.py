@@ -334,6 +334,9 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if not args.scaling and (args.sizes is not None or args.dtype is not None):
         ap.error("--sizes and --dtype go with --scaling")
+    if args.scaling and args.backend != "numba":
+        ap.error("--scaling times the numba engine; --backend jax has its own sizes "
+                 "(python -m fep_core.bench_jax --sizes ...)")
     if args.scaling:
         res = run_scaling(args.sizes, args.dtype or "float32", args.fit_min_nodes, args.repeats)
         print(json.dumps(res, indent=2) if args.json else format_scaling_table(res))

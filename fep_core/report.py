@@ -22,6 +22,7 @@ those functions (and, for the long-training study, continuing a Simulation-1 net
 ``pair_weight_check``               note 5: which pairwise joint matches the inference rule
 ``asymmetry_vs_epochs``             finding: Simulation 1's asymmetry under longer training
 ``grid_asymmetry``                  finding: coupling asymmetry over the Simulation-2 grid
+``revision_runs``, ``revision_table``  the revision's capacity and faces claims (Simulations 5, 6)
 =================================  ==============================================================
 
 The paper's numbers and the test of each of its claims come from :mod:`fep_core.paper`
@@ -50,7 +51,7 @@ __all__ = ["status", "claim_status", "resolution", "simulation1_runs", "regime_r
            "pair_weight_check", "asymmetry_vs_epochs", "grid_asymmetry",
            "CLAIM_REPRODUCED", "CLAIM_CLOSE", "STATUSES", "THEORY_BIAS", "THEORY_COUPLING",
            "BOOK_SEEDS", "CHAPTER_OF", "book_runs", "verdict", "SD_MARGIN", "RELATIVE_MARGIN",
-           "status_margin"]
+           "status_margin", "revision_runs", "revision_table"]
 
 STATUSES = ("reproduced", "close", "differs")
 # A claim counts as reproduced when it holds in at least 90% of the cases tested (seeds, or the
@@ -313,7 +314,8 @@ BOOK_SEEDS = {"sim1_seeds": range(20), "sim2_seeds": range(10), "sim3_seeds": ra
 
 # Where each simulation's numbers are discussed: the prefix of a reproduction-table key -> the
 # chapter (document name) that shows them.
-CHAPTER_OF = {"s1": "simulation1", "s2": "simulation2", "s3": "simulation3", "s4": "simulation4"}
+CHAPTER_OF = {"s1": "simulation1", "s2": "simulation2", "s3": "simulation3", "s4": "simulation4",
+              "s5": "simulation5", "s6": "simulation6"}
 
 
 def book_runs():
@@ -737,3 +739,83 @@ def grid_asymmetry(table):
     per = table.groupby("inverse_temperature").asymmetry.agg(["median", "min", "max"])
     r = float(np.corrcoef(np.log(table.inverse_temperature), table.asymmetry)[0, 1])
     return per, r
+
+
+# ---------------------------------------------------------------------------------------------
+# The revision: Simulations 5b (capacity) and 6 (faces)
+
+
+@dataclass
+class RevisionRuns:
+    """What :func:`revision_table` reads: ``simulation5`` (:func:`fep_core.capacity.simulation5`),
+    ``simulation6`` (:func:`fep_core.faces.simulation6` on the chapter's faces) and ``train``
+    (its training faces, (K, n))."""
+
+    simulation5: object
+    simulation6: object
+    train: np.ndarray
+
+
+def revision_runs():
+    """The Simulation-5 and -6 chapters' results, read through the result cache with the
+    chapters' own arguments (so a book build computes them once)."""
+    from . import capacity, faces
+
+    s5 = cached(capacity.simulation5)
+    s6 = cached(faces.simulation6, n_examples=10, n_held_out_examples=10, seed=0)
+    return RevisionRuns(s5, s6, datasets.faces()[s6.split.train])
+
+
+def revision_table(runs):
+    """The revision's numbers and claims (:data:`fep_core.paper.REVISION_REPORTED`) next to this
+    book's, with the status rules of :func:`reproduction_table`.
+
+    Capacity numbers: the per-repeat values of the authors' protocol with the state reset at each
+    epoch (as the authors' code runs it). Capacity claims: one case per network size and repeat
+    (:func:`fep_core.capacity.claim_cases`). "Stored faces are attractors": the trained face
+    network of seed 0 (:func:`fep_core.faces.stored_faces`). "Gain typically positive": one case
+    per cell of the likelihood x prior precision grid
+    (:func:`fep_core.faces.gain_typically_positive`).
+    """
+    from . import capacity, faces
+
+    if not isinstance(runs, RevisionRuns):
+        raise TypeError("runs must be a RevisionRuns (see revision_runs)")
+    items = {r.id: r for r in paper.REVISION_REPORTED}
+    rows = {}
+    authors = runs.simulation5.authors.table
+    reset = authors[authors.reset_state]
+    for key, column, k in (("s5_retention_k90", "retention", 90),
+                           ("s5_reconstruction_k10", "reconstruction", 10),
+                           ("s5_gain_k50", "gain", 50)):
+        r = items[key]
+        values = reset.loc[reset.n_patterns == k, column].to_numpy()
+        digits = len(r.reported.split(".")[1])
+        rows[key] = {**_numeric_row(values, r.value, r.reported, digits),
+                     "criterion": "paper value in the repeats' range (state reset each epoch)"}
+    cases = capacity.claim_cases(runs.simulation5.study)
+    for key, column, words in (
+            ("s5_exceeds_hebbian", "exceeds_hebbian",
+             f"critical load above {capacity.CLAIM_FACTOR:g} x the Hebbian network's"),
+            ("s5_approaches_n", "approaches_n",
+             f"critical load at least {capacity.CLAIM_FRACTION:g}")):
+        holds = cases[column].to_numpy(dtype=bool)
+        rows[key] = {**_claim_row(holds, f"holds in {int(holds.sum())} of {holds.size} cases"),
+                     "criterion": words + " (10% flipped, N = 50, 100, 200, each repeat)"}
+    ev = runs.simulation6.evaluation
+    stored = faces.stored_faces(ev.fixed_points[0], runs.train)
+    rows["s6_stored_faces"] = {
+        **_claim_row([stored], "holds" if stored else "does not hold"),
+        "criterion": f"at least {faces.STORED_FRACTION:g} of the training faces relax to a "
+                     f"fixed point closer to them than to any other face"}
+    typical = faces.gain_typically_positive(runs.simulation6.grid.gains).ravel()
+    rows["s6_gain"] = {
+        **_claim_row(typical, f"in {int(typical.sum())} of {typical.size} grid cells"),
+        "criterion": f"more than {faces.GAIN_FRACTION:g} of the faces gain, per cell of the "
+                     f"likelihood x prior precision grid"}
+    table = pd.DataFrame([{"id": r.id, "simulation": r.simulation, "quantity": r.quantity,
+                           "paper": np.nan if r.value is None else float(r.value),
+                           "reported": r.reported, "source": r.source,
+                           "kind": "claim" if r.value is None else "number"}
+                          for r in paper.REVISION_REPORTED]).set_index("id")
+    return table.join(pd.DataFrame.from_dict(rows, orient="index"))

@@ -744,3 +744,19 @@ def test_bad_arguments_are_named(call, error, match):
 def test_training_that_diverges_is_refused_not_nan():
     with pytest.raises(FloatingPointError, match="learning_rate"):
         bl.train_boltzmann(X3, epochs=5, learning_rate=1e308, rng=0)
+
+
+def test_projector_row_of_a_node_in_the_span_is_exactly_zero():
+    """xi1 - xi2 = 2 e_0: node 0's unit vector lies in the span, so P_00 = 1 and the rest of its
+    row is 0 exactly (not rounding noise); with the diagonal removed its field is a tie and both
+    patterns stay fixed points under either schedule."""
+    rng = np.random.default_rng(5)
+    rest = np.where(rng.random(11) < 0.5, -1.0, 1.0)
+    xi = np.array([np.r_[1.0, rest], np.r_[-1.0, rest]])
+    P = bl.projector(xi, zero_diagonal=False)
+    assert_allclose(P[0, 0], 1.0, rtol=1e-14)
+    assert not np.any(P[0, 1:]) and not np.any(P[1:, 0])
+    W = bl.projector(xi)
+    for schedule in bl.SCHEDULES:
+        res = bl.recall(W, xi, schedule=schedule, rng=0)
+        assert_array_equal(res.states, xi)

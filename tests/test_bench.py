@@ -63,7 +63,7 @@ def test_scaling_table_in_text_without_a_fit(capsys, monkeypatch):
     assert "couplings float64" in text and "fewer than 3 sizes" in text
     assert [line.split()[0] for line in text.splitlines()[2:4]] == ["8", "12"]
     for argv in (["--sizes", "8,16"], ["--dtype", "float64"], ["--scaling", "--sizes", "8,0"],
-                 ["--scaling", "--sizes", "8,x"]):
+                 ["--scaling", "--sizes", "8,x"], ["--scaling", "--backend", "jax"]):
         with pytest.raises(SystemExit) as exc:
             bench.main(argv)
         assert exc.value.code == 2

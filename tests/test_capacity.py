@@ -308,12 +308,6 @@ def test_study_tables_are_consistent(study):
     assert set(st.attractors.search) == {"retention", "simulation 2"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "fep_core.baselines.projector: a node whose unit vector lies in the span of the patterns "
-    "(P_ii = 1, common for 12-node networks with K near N) gets a row of rounding noise "
-    "(|W_ij| ~ 4e-16) and recall's tie band, relative to that row's own sum, does not absorb "
-    "its field (~1e-15): the node flips on rounding noise and a stored pattern is not a fixed "
-    "point. Remove this mark once baselines is mended."))
 def test_study_baselines_see_the_fep_networks_patterns(study):
     """At a K both grids share, the projector stores every pattern exactly (K < N), so from
     uncorrupted starts it recalls all of them: the fixed-point test is passed trivially."""

@@ -598,3 +598,21 @@ def test_explore_variant_compares_with_the_code():
 def test_explore_raises_value_error(kwargs):
     with pytest.raises(ValueError):
         explore.reproduction_report(**kwargs)
+
+
+def test_revision_table_refuses_other_runs():
+    with pytest.raises(TypeError, match="runs must be a RevisionRuns"):
+        R.revision_table({"simulation5": None})
+
+
+def test_revision_items_are_the_capacity_tables_cells_and_have_chapters():
+    from fep_core import paper
+
+    table = paper.CAPACITY_REPORTED
+    by_id = {r.id: r for r in paper.REVISION_REPORTED}
+    for key, column, k in (("s5_retention_k90", "retention", 90),
+                           ("s5_reconstruction_k10", "reconstruction", 10),
+                           ("s5_gain_k50", "gain", 50)):
+        assert by_id[key].value == table[column][table["n_patterns"].index(k)]
+        assert float(by_id[key].reported) == by_id[key].value
+    assert {key.split("_", 1)[0] for key in by_id} <= set(R.CHAPTER_OF)
