@@ -14,7 +14,7 @@ from matplotlib.colors import to_rgba
 
 from .. import comparison as C, paper
 from . import DIGIT_CMAP, axes_grid as _axes, new_axes
-from .layout import column_figsize, figure_function
+from .layout import column_figsize, figure_function, legend_below
 
 __all__ = ["plot_verdicts", "plot_capacity", "plot_digits", "plot_attractors",
            "plot_learning_curves", "plot_sequences", "plot_continual", "plot_costs",
@@ -33,16 +33,6 @@ STYLE = {"this network": dict(color="C0", marker="o"),
          "Boltzmann machine": dict(color="C4", marker="D")}
 VERDICT_COLOURS = {C.HOLDS: "#4c9a5b", C.PARTLY: "#e0b040", C.FAILS: "#c8553d",
                    C.UNDECIDED: "#9aa5b1", C.NOT_MEASURED: "#e6e6e6", C.NO_CLAIM: "#f4f4f4"}
-
-
-def _legend_below(fig, axes, *, ncol):
-    handles, labels = [], []
-    for a in np.ravel(axes):
-        for h, lab in zip(*a.get_legend_handles_labels()):
-            if lab not in labels:
-                handles.append(h)
-                labels.append(lab)
-    return fig.legend(handles, labels, loc="outside lower center", ncol=ncol, frameon=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -110,7 +100,7 @@ def plot_capacity(result, *, corruption=0.1, ax=None):
     ax.set_ylabel(f"fraction recalled ({100 * corruption:.0f}% flipped)")
     ax.set_ylim(-0.03, 1.05)
     ax.set_xlim(0, float(r.load.max()) + 0.02)
-    _legend_below(fig, [ax], ncol=3)
+    legend_below(fig, [ax], ncol=3)
     return fig
 
 
@@ -199,7 +189,7 @@ def plot_learning_curves(result, ax=None):
     ax.axhline(0, color="k", lw=0.6)
     ax.set_xlabel("presentations of each pattern")
     ax.set_ylabel("median retrieval score")
-    _legend_below(fig, [ax], ncol=3)
+    legend_below(fig, [ax], ncol=3)
     return fig
 
 
@@ -297,7 +287,7 @@ def plot_costs(result, ax=None):
     b.invert_yaxis()
     b.set_xlabel(f"seconds to store {int(top.n_patterns.iloc[0])} patterns")
     b.set_title(f"as trained here, N = {int(c.n_nodes.max())}", fontsize="medium")
-    _legend_below(fig, [a], ncol=3)
+    legend_below(fig, [a], ncol=3)
     return fig
 
 

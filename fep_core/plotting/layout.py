@@ -25,7 +25,7 @@ import numpy as np
 
 __all__ = ["COLUMN_PX", "DPI", "MIN_FONT_PX", "COLUMN_IN", "STYLE", "FIGURE_FUNCTIONS",
            "CHECK_ENV", "CHECK_LIMIT_ENV", "FigureLayoutError", "figure_function",
-           "column_figsize", "font_px", "check_figure"]
+           "column_figsize", "font_px", "check_figure", "legend_below"]
 
 COLUMN_PX = 672           # the text column at a 1280 px window (CSS px)
 DPI = 100                 # CSS px per figure inch (the build's figure.dpi)
@@ -192,3 +192,14 @@ def check_figure(fig, *, width_px=COLUMN_PX):
 def close(fig) -> None:
     """Close ``fig`` (pyplot keeps every figure it made open until closed)."""
     plt.close(fig)
+
+
+def legend_below(fig, axes, *, ncol):
+    """One legend below the figure for all ``axes``, each label once (first handle wins)."""
+    handles, labels = [], []
+    for a in np.ravel(axes):
+        for h, lab in zip(*a.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    return fig.legend(handles, labels, loc="outside lower center", ncol=ncol, frameon=False)

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import capacity, paper
 from . import axes_grid as _axes, new_axes
-from .layout import column_figsize, figure_function
+from .layout import column_figsize, figure_function, legend_below
 
 __all__ = ["plot_step_times", "plot_authors_protocol", "plot_fixed_point_vs_basin",
            "plot_recall_curves", "plot_critical_loads", "plot_attractors", "plot_explore",
@@ -30,16 +30,6 @@ NETWORK_STYLE = {
 }
 RESET_STYLE = {False: dict(color="C0", marker="o", label="state carried over (reference code)"),
                True: dict(color="C1", marker="s", label="state reset every epoch (authors' JAX)")}
-
-
-def _legend_below(fig, axes, *, ncol):
-    handles, labels = [], []
-    for a in np.ravel(axes):
-        for h, lab in zip(*a.get_legend_handles_labels()):
-            if lab not in labels:
-                handles.append(h)
-                labels.append(lab)
-    return fig.legend(handles, labels, loc="outside lower center", ncol=ncol, frameon=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -75,7 +65,7 @@ def plot_step_times(times, *, authors=None, fit=None, min_nodes=2048, ax=None):
     b.set_ylabel("% of memory bandwidth")
     b.set_ylim(0, max(100.0, 105 * times["bandwidth_fraction"].max()))
     b.set_title("J read and written once per step", fontsize="small")
-    _legend_below(fig, [a], ncol=1)
+    legend_below(fig, [a], ncol=1)
     return fig
 
 
@@ -112,7 +102,7 @@ def plot_authors_protocol(result, *, reported=None, ax=None):
                    label="largest |r| between two patterns")
         a.set_title(title)
         a.set_xlabel("patterns K (N = 100)")
-    _legend_below(fig, axes, ncol=2)
+    legend_below(fig, axes, ncol=2)
     return fig
 
 
@@ -170,7 +160,7 @@ def plot_recall_curves(study, *, corruption=None, ax=None):
         a.set_xlabel("load K/N")
         a.set_xlim(0, 0.95)
     axes[0].set_ylabel(f"recalled from {100 * f:.0f}% flipped")
-    _legend_below(fig, axes, ncol=3)
+    legend_below(fig, axes, ncol=3)
     return fig
 
 
@@ -237,7 +227,7 @@ def plot_attractors(study, *, n_nodes=100, ax=None):
     b.set_xlabel("load K/N")
     b.set_ylabel("mean |90° − angle| (degrees)")
     b.set_ylim(bottom=0)
-    _legend_below(fig, [a, b], ncol=2)
+    legend_below(fig, [a, b], ncol=2)
     return fig
 
 
@@ -273,5 +263,5 @@ def plot_explore(sweep, *, index=0):
     b.set_xlabel("pattern (sorted)")
     b.set_ylabel(f"overlap after {100 * sweep.corruption[c]:.0f}% flipped")
     b.set_ylim(min(-0.05, float(ov.min()) - 0.05), 1.05)
-    _legend_below(fig, [a], ncol=4)
+    legend_below(fig, [a], ncol=4)
     return fig
