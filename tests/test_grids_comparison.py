@@ -45,7 +45,8 @@ def test_registered_and_shaped(pre):
     for kind in ("capacity", "retrieval", "generalization"):
         for name in SHORT.values():
             assert pre.arrays[f"{kind}_{name}"].shape == (pre.grid.size,)
-    assert set(pre.readouts) == {"n_patterns", "n_attractors", "orthogonality", "cycles"}
+    assert set(pre.readouts) == {"n_patterns", "capacity", "retrieval", "generalization",
+                                 "n_attractors", "orthogonality", "cycles"}
 
 
 def test_controls_span_the_live_sliders_and_hold_their_defaults(pre):
@@ -73,6 +74,9 @@ def test_point_is_the_live_computation_bit_for_bit(pre, which):
     assert_array_equal(pre.arrays["recognised"][k], one.recognised[0])
     assert_array_equal(pre.readouts["cycles"].values[k], float(one.cycles[0]))
     assert_array_equal(pre.readouts["n_attractors"].values[k], one.digits["n_attractors"][0])
+    assert_array_equal(pre.readouts["capacity"].values[k], one.capacity["this network"][0])
+    for kind in ("retrieval", "generalization"):
+        assert_array_equal(pre.readouts[kind].values[k], one.digits[kind][0])
 
 
 def test_the_classic_networks_do_not_depend_on_the_papers_settings(pre):

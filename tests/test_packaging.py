@@ -93,6 +93,29 @@ def test_no_notebook_edits_sys_path():
                            "not edit sys.path:\n" + "\n".join(offenders))
 
 
+def test_every_notebook_is_valid_with_unique_cell_ids():
+    # nbformat 4.5 requires a cell id; a missing one is a warning now and an error in future
+    # nbformat versions (and Jupyter Book's glue and cross-references key on them).
+    import nbformat
+
+    notebooks = [nb for nb in sorted((REPO / "book").rglob("*.ipynb"))
+                 if ".ipynb_checkpoints" not in nb.parts]
+    problems = []
+    for path in notebooks:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        missing = [k for k, cell in enumerate(raw["cells"]) if "id" not in cell]
+        ids = [cell.get("id") for cell in raw["cells"] if "id" in cell]
+        if missing:
+            problems.append(f"{path.name}: cells {missing} have no id")
+        if len(set(ids)) != len(ids):
+            problems.append(f"{path.name}: repeated cell ids")
+        try:
+            nbformat.validate(nbformat.reads(json.dumps(raw), as_version=4))
+        except nbformat.ValidationError as error:
+            problems.append(f"{path.name}: {error.message}")
+    assert not problems, "\n".join(problems)
+
+
 def test_fep_core_is_installed_from_this_checkout(tmp_path):
     """Imported from a directory outside the repository, with an isolated interpreter (no
     PYTHONPATH, no current directory on sys.path), fep_core is this checkout's package."""

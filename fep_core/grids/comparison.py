@@ -41,7 +41,8 @@ def comparison(*, seed=_SEED) -> Precomputed:
 
     Shows bars of the fraction of patterns each network recalls at the point's load, of the
     retrieval and generalisation scores on the digits, the digit recognised along the paper's
-    network's free run after learning 1 -> 2 -> 3, and as numbers the attractors, their
+    network's free run after learning 1 -> 2 -> 3, and as numbers the paper's network's
+    recall and scores (continuous, so every move of a slider shows in them), the attractors, their
     orthogonality and whether the free run cycles.
     """
     grid = Grid(_CHAPTER, (control(_CHAPTER, "inverse_temperature", N_PRECISIONS),
@@ -63,9 +64,14 @@ def comparison(*, seed=_SEED) -> Precomputed:
               **{f"generalization_{_SHORT[n]}": gen[n] for n in names},
               "recognised": res.recognised.astype(float)}
     n = res.settings["capacity_nodes"]
+    cap_fep = np.asarray(res.capacity["this network"], dtype=float)
     readouts = {
         "n_patterns": Readout(f"capacity task: K patterns (N = {n})",
                               np.asarray(res.settings["n_patterns"], dtype=float)),
+        "capacity": Readout("FEP: fraction recalled at this load", cap_fep),
+        "retrieval": Readout("FEP digits: retrieval (median score)", res.digits["retrieval"]),
+        "generalization": Readout("FEP digits: one-shot generalisation (median score)",
+                                  res.digits["generalization"]),
         "n_attractors": Readout("FEP attractors from the ten digits", res.digits["n_attractors"]),
         "orthogonality": Readout(f"their orthogonality, mean |90° − angle| (the digits: "
                                  f"{res.data_orthogonality:.1f}°)", res.digits["orthogonality"],
