@@ -26,6 +26,7 @@ cache       on-disk results keyed by the sources that computed them
 plotting    figures (draw only);  explore  one slider callback per chapter
 widgets     slider panels;  bench  the benchmark
 jax_backend the same engine in JAX (optional extra ``jax``; CPU or GPU)
+backends    the engine switch: ``make_batch(..., backend="numba" | "jax")``
 """
 __version__ = "0.1.0"
 

@@ -40,6 +40,7 @@ import pandas as pd
 
 from . import baselines, metrics, paper
 from ._validation import as_generator, choice, count, finite_array, flag, positive
+from .backends import BACKENDS, make_batch
 from .network import AttractorBatch
 from .streams import stream
 
@@ -268,7 +269,8 @@ def _per_network(value, name, B, *, allow_zero=False):
 
 
 def train_networks(n_patterns, *, n_nodes=_S5["n_nodes"], repeats=1, rng=0, reset_state=False,
-                   inverse_temperature=None, learning_rate=None, progress=False, **settings):
+                   inverse_temperature=None, learning_rate=None, progress=False,
+                   backend="numba", **settings):
     """Train one network per (K, repeat, reset) on K random patterns, all as one batch.
 
     The revision's training (:data:`fep_core.paper.SIMULATION5_CAPACITY`): each epoch presents
@@ -294,6 +296,10 @@ def train_networks(n_patterns, *, n_nodes=_S5["n_nodes"], repeats=1, rng=0, rese
     inverse_temperature, learning_rate : float or (len(n_patterns),) arrays, optional — per K
         (default: the revision's 1 and 0.0005)
     progress : bool — a progress bar over the epochs (reset) or steps
+    backend : "numba" (default) or "jax" — the engine that trains the batch
+        (:func:`fep_core.network.make_batch`; ``"jax"`` runs on a GPU where JAX finds one). The
+        engines draw different training noise, so with one seed they agree in distribution,
+        not network by network.
     **settings : ``evidence``, ``epochs``, ``steps_per_epoch`` (default: the revision's)
 
     Returns
@@ -306,6 +312,7 @@ def train_networks(n_patterns, *, n_nodes=_S5["n_nodes"], repeats=1, rng=0, rese
     seed = _seed(rng)
     resets = _flags(reset_state, "reset_state")
     flag(progress, "progress")
+    choice(backend, "backend", BACKENDS)
     s = _settings(settings, ("evidence", "epochs", "steps_per_epoch"))
     its = _per_network(_S5["inverse_temperature"] if inverse_temperature is None
                        else inverse_temperature, "inverse_temperature", len(ks))
@@ -318,7 +325,7 @@ def train_networks(n_patterns, *, n_nodes=_S5["n_nodes"], repeats=1, rng=0, rese
     reset = np.array([r[0] for r in rows])
     iT = np.array([r[2] for r in rows])
     alpha = np.array([r[3] for r in rows])
-    J, state, pats = _train(N, K_, rep, reset, seed, iT, alpha, s, progress)
+    J, state, pats = _train(N, K_, rep, reset, seed, iT, alpha, s, progress, backend)
     return TrainedNetworks(N, K_, rep, reset, iT, alpha, pats, J, state, seed, s)
 
 
@@ -329,13 +336,14 @@ def _padded_patterns(seed, N, K_, rep):
     return pats
 
 
-def _train(N, K_, rep, reset, seed, iT, alpha, s, progress):
+def _train(N, K_, rep, reset, seed, iT, alpha, s, progress, backend):
     B = len(K_)
     epochs, steps = s["epochs"], s["steps_per_epoch"]
     pats = _padded_patterns(seed, N, K_, rep)
     order = np.stack([_key(seed, N, k, r, _ORDER).integers(0, k, size=epochs)
                       for k, r in zip(K_, rep)])
-    batch = AttractorBatch(B, N, rng=[_key(seed, N, k, r, _TRAIN) for k, r in zip(K_, rep)])
+    batch = make_batch(B, N, rng=[_key(seed, N, k, r, _TRAIN) for k, r in zip(K_, rep)],
+                       backend=backend)
     common = dict(scale=s["evidence"], steps_per_segment=steps, inverse_temperature=iT,
                   learning_rate=alpha, record=None)
     if not reset.any():
@@ -391,7 +399,7 @@ class AuthorsResult:
 
 def authors_protocol(n_patterns=_S5["n_patterns"], *, n_nodes=_S5["n_nodes"],
                      repeats=_S5["repeats"], rng=0, reset_state=False, progress=False,
-                     networks=None, **settings):
+                     networks=None, backend="numba", **settings):
     """The revision's capacity protocol (Simulation 5b) with this book's engine.
 
     For each K in ``n_patterns`` and each repeat, a network of ``n_nodes`` nodes learns K dense
@@ -420,6 +428,8 @@ def authors_protocol(n_patterns=_S5["n_patterns"], *, n_nodes=_S5["n_nodes"],
         :func:`train_networks` returns them); they are checked against the arguments and scored
         without training again
     progress : bool
+    backend : "numba" (default) or "jax" — the engine that trains the networks (see
+        :func:`train_networks`); the scoring runs on the CPU engine
     **settings : any of :data:`TRAINING_SETTINGS` and :data:`SCORING_SETTINGS`
 
     Returns
@@ -431,7 +441,7 @@ def authors_protocol(n_patterns=_S5["n_patterns"], *, n_nodes=_S5["n_nodes"],
     kw = dict(n_nodes=n_nodes, repeats=repeats, rng=rng, reset_state=reset_state,
               inverse_temperature=s["inverse_temperature"], learning_rate=s["learning_rate"])
     if networks is None:
-        nets = train_networks(n_patterns, progress=progress, **kw, **train)
+        nets = train_networks(n_patterns, progress=progress, backend=backend, **kw, **train)
     else:
         nets = _check_networks(networks, n_patterns, train, **kw)
     return _score_authors(nets, s)
@@ -855,7 +865,7 @@ def capacity_study(sizes=(50, 100, 200), *, loads=None, repeats=None, baseline_l
                    level=RECALL_LEVEL, critical_corruption=0.1,
                    precisions=(_S5["retention_inverse_temperature"], _S5["inverse_temperature"]),
                    attractor_sizes=(_S5["n_nodes"],), networks=None, progress=False,
-                   **settings):
+                   backend="numba", **settings):
     """Critical loads of the paper's network and of three classic networks, at several sizes.
 
     For each N in ``sizes``: the paper's network is trained (:func:`train_networks`, the
@@ -888,6 +898,8 @@ def capacity_study(sizes=(50, 100, 200), *, loads=None, repeats=None, baseline_l
         :func:`authors_protocol`) on the same seed and settings; those of each N's K and repeats
         (state carried over, not reset) are reused
     progress : bool
+    backend : "numba" (default) or "jax" — the engine that trains the paper's networks (see
+        :func:`train_networks`); the recall tests run on the CPU engine
     **settings : training settings (:data:`TRAINING_SETTINGS` except the precision and learning
         rate, which are the revision's)
 
@@ -927,7 +939,8 @@ def capacity_study(sizes=(50, 100, 200), *, loads=None, repeats=None, baseline_l
         ks, R = sorted(set(k_map[n])), r_map[n]
         nets = _reuse(networks.get(n) if networks else None, n, ks, R, seed, s)
         if nets is None:
-            nets = train_networks(ks, n_nodes=n, repeats=R, rng=seed, progress=progress, **s)
+            nets = train_networks(ks, n_nodes=n, repeats=R, rng=seed, progress=progress,
+                                  backend=backend, **s)
         trained[n] = nets
         if n in a_sizes:
             attractor_rows += _attractor_rows(nets, s["evidence"])
@@ -1287,13 +1300,15 @@ class Simulation5Result:
     study: CapacityStudy
 
 
-def simulation5(*, repeats=None, sizes=(50, 100, 200), rng=0, progress=False):
+def simulation5(*, repeats=None, sizes=(50, 100, 200), rng=0, progress=False, backend="numba"):
     """Simulation 5b as the chapter runs it: :func:`authors_protocol` at the revision's settings
     with ``repeats[100]`` repeats, trained with and without the state reset (one batch), then
     :func:`capacity_study` at ``sizes`` reusing those networks (without reset) at N = 100.
 
     ``repeats``: dict N -> repeats (default :data:`STUDY_REPEATS`; the revision ran 20 at
     N = 100: ``simulation5(repeats={50: 3, 100: 20, 200: 2})`` runs its full protocol).
+    ``backend``: the engine that trains the networks, ``"numba"`` (default) or ``"jax"`` (see
+    :func:`train_networks`).
     """
     ns = _int_list(sizes, "sizes")
     r_map = _size_map(repeats, ns, STUDY_REPEATS, "repeats", lambda v: count(v, "repeats"))
@@ -1303,7 +1318,8 @@ def simulation5(*, repeats=None, sizes=(50, 100, 200), rng=0, progress=False):
     networks = None
     if n0 in ns:
         authors = authors_protocol(repeats=r_map[n0], rng=rng, reset_state=(False, True),
-                                   progress=progress)
+                                   progress=progress, backend=backend)
         networks = {n0: authors.networks}
-    study = capacity_study(ns, repeats=r_map, rng=rng, networks=networks, progress=progress)
+    study = capacity_study(ns, repeats=r_map, rng=rng, networks=networks, progress=progress,
+                           backend=backend)
     return Simulation5Result(authors, study)

@@ -20,6 +20,7 @@ import pandas as pd
 
 from . import datasets, metrics, paper
 from ._validation import choice, count, finite_array, flag, positive
+from .backends import BACKENDS, as_numba_batch, make_batch
 from .network import AttractorBatch, AttractorNetwork, TrainingTrace, asymmetry
 from .streams import (
     CONTINUATION,
@@ -264,7 +265,7 @@ class Simulation2Result:
 
 def train_digit_networks(evidences, inverse_temperatures, *, seed, learning_rate, epochs,
                          steps_per_epoch, progress=False, schedule="synchronous",
-                         prediction="code"):
+                         prediction="code", backend="numba"):
     """Train one digit network per (evidence, precision) pair as one batch, as Simulation 2
     does, each network on its cell's training stream (:mod:`fep_core.streams`).
 
@@ -273,10 +274,11 @@ def train_digit_networks(evidences, inverse_temperatures, *, seed, learning_rate
     evidences, inverse_temperatures : 1-D arrays (B,) — one cell per network
     seed, learning_rate, epochs, steps_per_epoch, progress, schedule, prediction : as
         :func:`simulation2_cell`
+    backend : "numba" (default) or "jax" — the engine (:func:`fep_core.network.make_batch`)
 
     Returns
     -------
-    AttractorBatch of B networks of 64 nodes.
+    AttractorBatch (or, for ``backend="jax"``, JaxAttractorBatch) of B networks of 64 nodes.
     """
     evidences, inverse_temperatures = _cells(evidences, inverse_temperatures)
     count(seed, "seed", minimum=0)
@@ -287,7 +289,7 @@ def train_digit_networks(evidences, inverse_temperatures, *, seed, learning_rate
     _check_options(schedule, prediction)
     d = datasets.digits()
     rngs = [stream(seed, *cell_key(e, t), TRAIN) for e, t in zip(evidences, inverse_temperatures)]
-    batch = AttractorBatch(len(evidences), 64, rng=rngs)
+    batch = make_batch(len(evidences), 64, rng=rngs, backend=backend)
     batch.train(d.train, evidence=evidences, epochs=epochs, steps_per_epoch=steps_per_epoch,
                 inverse_temperature=inverse_temperatures, learning_rate=learning_rate,
                 schedule=schedule, prediction=prediction, progress=progress)
@@ -305,7 +307,8 @@ def evaluate_digit_networks(batch, evidences, inverse_temperatures, *, seed, tri
     converged): the two dicts of :func:`fep_core.metrics.recall_scores`, the test digits drawn
     (B, trials), and :func:`fep_core.metrics.find_attractors`' three results.
     """
-    if not isinstance(batch, AttractorBatch) or batch.n_nodes != 64:
+    batch = as_numba_batch(batch)          # the analyses run on the CPU engine
+    if batch.n_nodes != 64:
         raise TypeError("batch must be an AttractorBatch of 64-node digit networks")
     evidences, inverse_temperatures = _cells(evidences, inverse_temperatures)
     if len(evidences) != batch.n_networks:
@@ -371,7 +374,7 @@ def simulation2(*, seed=0, evidences=PAPER_EVIDENCES,
                 inverse_temperatures=PAPER_INVERSE_TEMPERATURES,
                 learning_rate=_S2["learning_rate"], epochs=_S2["epochs"],
                 steps_per_epoch=_S2["steps_per_epoch"], trials=_S2["trials"],
-                eval_steps=_S2["eval_steps"], progress=False):
+                eval_steps=_S2["eval_steps"], progress=False, backend="numba"):
     """Simulation 2: digits, grid over evidence x precision, trained and evaluated as one batch.
 
     Parameters
@@ -380,6 +383,11 @@ def simulation2(*, seed=0, evidences=PAPER_EVIDENCES,
         log-spaced values in [0.01, 1])
     learning_rate : float — 0.001 as in the reference code (the paper's text says 0.01)
     trials, eval_steps : retrieval/generalisation trials per cell and steps per trial
+    backend : "numba" (default) or "jax" — the engine that trains the batch
+        (:func:`fep_core.network.make_batch`; ``"jax"`` uses a GPU where JAX finds one). The
+        evaluation runs on the CPU engine either way, from the trained couplings and this
+        function's own evaluation streams. The two engines draw different random numbers, so
+        with one seed they agree in distribution, not cell by cell.
 
     Returns
     -------
@@ -394,10 +402,13 @@ def simulation2(*, seed=0, evidences=PAPER_EVIDENCES,
     trials = count(trials, "trials")
     count(eval_steps, "eval_steps")
     flag(progress, "progress")
+    choice(backend, "backend", BACKENDS)
     E, IT = np.meshgrid(ev, its, indexing="ij")
     E, IT = E.ravel(), IT.ravel()
     batch = train_digit_networks(E, IT, seed=seed, learning_rate=learning_rate, epochs=epochs,
-                                steps_per_epoch=steps_per_epoch, progress=progress)
+                                steps_per_epoch=steps_per_epoch, progress=progress,
+                                backend=backend)
+    batch = as_numba_batch(batch)
     ret, gen, _, uniq, fixed, conv = evaluate_digit_networks(batch, E, IT, seed=seed, trials=trials,
                                                             eval_steps=eval_steps)
     d = datasets.digits()
@@ -407,7 +418,8 @@ def simulation2(*, seed=0, evidences=PAPER_EVIDENCES,
         data_orthogonality=metrics.orthogonality(d.train),
         data_orthogonality_with_self=metrics.orthogonality(d.train, include_self=True),
         params=dict(seed=seed, learning_rate=learning_rate, epochs=epochs,
-                    steps_per_epoch=steps_per_epoch, trials=trials, eval_steps=eval_steps))
+                    steps_per_epoch=steps_per_epoch, trials=trials, eval_steps=eval_steps,
+                    backend=backend))
 
 
 @dataclass

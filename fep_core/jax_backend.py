@@ -589,6 +589,13 @@ class JaxAttractorBatch:
     def device(self):
         return next(iter(self._J.devices()))
 
+    @property
+    def generators(self):
+        """The networks' NumPy generators (a list of B; the objects themselves, not copies),
+        which drew the JAX keys and draw :meth:`train`'s pattern choices and the sequential
+        orders; :func:`fep_core.backends.as_numba_batch` hands them on to the CPU engine."""
+        return list(self._rngs)
+
     # -- state and couplings ----------------------------------------------------------------
     @property
     def state(self):

@@ -472,8 +472,8 @@ def test_missing_jax_is_an_import_error_that_says_what_to_install(monkeypatch):
 
 
 def test_the_engine_and_simulations_do_not_import_jax():
-    code = ("import sys, fep_core, fep_core.network, fep_core.experiments, fep_core.bench; "
-            "print('jax' in sys.modules)")
+    code = ("import sys, fep_core, fep_core.network, fep_core.experiments, fep_core.bench, "
+            "fep_core.capacity, fep_core.backends; print('jax' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=True, timeout=300).stdout.split()
     assert out[-1] == "False"
