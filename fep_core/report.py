@@ -50,8 +50,8 @@ __all__ = ["status", "claim_status", "resolution", "simulation1_runs", "regime_r
            "learning_rate_effect", "prediction_effect", "schedule_effect", "sampling_check",
            "pair_weight_check", "asymmetry_vs_epochs", "grid_asymmetry",
            "CLAIM_REPRODUCED", "CLAIM_CLOSE", "STATUSES", "THEORY_BIAS", "THEORY_COUPLING",
-           "BOOK_SEEDS", "CHAPTER_OF", "book_runs", "verdict", "SD_MARGIN", "RELATIVE_MARGIN",
-           "status_margin", "revision_runs", "revision_table"]
+           "BOOK_SEEDS", "CHAPTER_OF", "book_runs", "verdict", "verdict_items", "SD_MARGIN",
+           "RELATIVE_MARGIN", "status_margin", "revision_runs", "revision_table"]
 
 STATUSES = ("reproduced", "close", "differs")
 # A claim counts as reproduced when it holds in at least 90% of the cases tested (seeds, or the
@@ -348,6 +348,18 @@ def verdict(table):
     order = {s: i for i, s in enumerate(STATUSES)}
     rest = rest.sort_values("status", key=lambda s: s.map(order), kind="stable")
     return counts, rest[["status", "quantity", "reported", "book", "chapter"]]
+
+
+def verdict_items(rest):
+    """The rows of :func:`verdict` that are not reproduced as a markdown list, one line each:
+    status, the chapter that shows it (a ``{doc}`` link), the quantity, the paper's value and
+    this book's."""
+    missing = {"status", "quantity", "reported", "book", "chapter"} - set(getattr(rest, "columns",
+                                                                                 ()))
+    if missing:
+        raise TypeError(f"rest must be verdict()'s second result; it lacks {sorted(missing)}")
+    return "\n".join(f"* *{row.status}* ({{doc}}`{row.chapter}`): {row.quantity}. Paper: "
+                     f"{row.reported}; this book: {row.book}." for row in rest.itertuples())
 
 
 def _fmt(x, digits):

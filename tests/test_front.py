@@ -36,9 +36,21 @@ def test_verdict_needs_a_reproduction_table():
         R.verdict(pd.DataFrame({"x": [1]}))
 
 
+def test_verdict_items_are_one_markdown_line_per_row_in_the_verdict_s_order():
+    _, rest = R.verdict(_table(["reproduced", "differs", "close"]))
+    lines = R.verdict_items(rest).split("\n")
+    assert lines == ["* *close* ({doc}`simulation4`): qs4_c. Paper: 0.5; this book: 0.4.",
+                     "* *differs* ({doc}`simulation2`): qs2_b. Paper: 0.5; this book: 0.4."]
+    assert R.verdict_items(rest.iloc[:0]) == ""
+    with pytest.raises(TypeError, match="lacks \\['chapter'\\]"):
+        R.verdict_items(rest.drop(columns="chapter"))
+
+
 def test_every_reported_number_has_a_chapter():
     prefixes = {key.split("_", 1)[0] for key in paper.reported_values().index}
     assert prefixes <= set(R.CHAPTER_OF)
+    # and every number or claim of the revision (the front page lists them by chapter too)
+    assert {r.id.split("_", 1)[0] for r in paper.REVISION_REPORTED} <= set(R.CHAPTER_OF)
     assert R.BOOK_SEEDS == {"sim1_seeds": range(20), "sim2_seeds": range(10),
                             "sim3_seeds": range(10)}
 
