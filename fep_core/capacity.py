@@ -297,7 +297,7 @@ def train_networks(n_patterns, *, n_nodes=_S5["n_nodes"], repeats=1, rng=0, rese
         (default: the revision's 1 and 0.0005)
     progress : bool — a progress bar over the epochs (reset) or steps
     backend : "numba" (default) or "jax" — the engine that trains the batch
-        (:func:`fep_core.network.make_batch`; ``"jax"`` runs on a GPU where JAX finds one). The
+        (:func:`fep_core.backends.make_batch`; ``"jax"`` runs on a GPU where JAX finds one). The
         engines draw different training noise, so with one seed they agree in distribution,
         not network by network.
     **settings : ``evidence``, ``epochs``, ``steps_per_epoch`` (default: the revision's)

@@ -274,7 +274,7 @@ def train_digit_networks(evidences, inverse_temperatures, *, seed, learning_rate
     evidences, inverse_temperatures : 1-D arrays (B,) — one cell per network
     seed, learning_rate, epochs, steps_per_epoch, progress, schedule, prediction : as
         :func:`simulation2_cell`
-    backend : "numba" (default) or "jax" — the engine (:func:`fep_core.network.make_batch`)
+    backend : "numba" (default) or "jax" — the engine (:func:`fep_core.backends.make_batch`)
 
     Returns
     -------
@@ -384,7 +384,7 @@ def simulation2(*, seed=0, evidences=PAPER_EVIDENCES,
     learning_rate : float — 0.001 as in the reference code (the paper's text says 0.01)
     trials, eval_steps : retrieval/generalisation trials per cell and steps per trial
     backend : "numba" (default) or "jax" — the engine that trains the batch
-        (:func:`fep_core.network.make_batch`; ``"jax"`` uses a GPU where JAX finds one). The
+        (:func:`fep_core.backends.make_batch`; ``"jax"`` uses a GPU where JAX finds one). The
         evaluation runs on the CPU engine either way, from the trained couplings and this
         function's own evaluation streams. The two engines draw different random numbers, so
         with one seed they agree in distribution, not cell by cell.
