@@ -70,6 +70,7 @@ from hypothesis.extra import numpy as hnp
 from fep_core import (
     _kernels,
     analysis,
+    backends,
     cache,
     cb,
     datasets,
@@ -165,7 +166,7 @@ SIM1_TINY = dict(seed=0, evidence=30.0, inverse_temperature=0.1, learning_rate=0
 _SIM1_SEEDLESS = {k: v for k, v in SIM1_TINY.items() if k != "seed"}
 SIM2_TINY = dict(seed=0, evidences=np.array([11.0]), inverse_temperatures=np.array([0.3]),
                  learning_rate=0.001, epochs=2, steps_per_epoch=2, trials=2, eval_steps=2,
-                 progress=False)
+                 progress=False, backend="numba")
 CELL_TINY = dict(seed=0, evidence=11.0, inverse_temperature=0.3, learning_rate=0.001, epochs=2,
                  steps_per_epoch=2, trials=2, eval_steps=2, schedule="synchronous",
                  prediction="code")
@@ -185,7 +186,8 @@ FREE_TINY = dict(inverse_temperature=0.3, learning_rate=0.001, free_steps=3, epo
 # Two digit networks (64 nodes): training (train_digit_networks) and scoring (evaluate_...).
 DIGIT_CELLS = dict(evidences=np.array([11.0, 6.0]), inverse_temperatures=np.array([0.3, 0.03]))
 TRAIN_DIGITS_TINY = dict(**DIGIT_CELLS, seed=0, learning_rate=0.001, epochs=2, steps_per_epoch=2,
-                         progress=False, schedule="synchronous", prediction="code")
+                         progress=False, schedule="synchronous", prediction="code",
+                         backend="numba")
 EVAL_DIGITS_TINY = dict(**DIGIT_CELLS, seed=0, trials=2, eval_steps=2)
 
 
@@ -549,6 +551,13 @@ CASES = [
     case("network.AttractorBatch", network.AttractorBatch,
          {"n_networks": 2, "n_nodes": N3, "rng": 0, "coupling": J3, "dtype": "float32"},
          aliases={"n_nodes": ("coupling",)}, target=network.AttractorBatch),
+    case("backends.make_batch", backends.make_batch,
+         {"n_networks": 2, "n_nodes": N3, "backend": "numba", "rng": 0, "coupling": J3,
+          "dtype": "float64"}, aliases={"n_nodes": ("coupling",)}, target=backends.make_batch),
+    case("backends.as_numba_batch", backends.as_numba_batch,
+         {"batch": Fresh(_batch23, "AttractorBatch of 2 networks"), "rng": None},
+         skip={"rng": "read only for a JaxAttractorBatch (tests/test_backends.py)"},
+         target=backends.as_numba_batch),
     case("network.AttractorBatch.state", _set_attr(_batch23, "state"),
          {"value": np.array([STATE3, -STATE3])}, target=network.AttractorBatch.state,
          aliases={"value": ("state",)}),
@@ -1395,7 +1404,7 @@ def test_valid_call(case):
 
 
 MODULES = [cb, network, metrics, datasets, experiments, gaussian, geometry, theory, cache, widgets,
-           explore, paper, analysis, streams, reference, precomputed, grids]
+           explore, paper, analysis, streams, reference, precomputed, grids, backends]
 
 
 def _public_names():
