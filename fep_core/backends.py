@@ -2,7 +2,8 @@
 compiled CPU engine (:class:`fep_core.network.AttractorBatch`, the default) or on JAX
 (:class:`fep_core.jax_backend.JaxAttractorBatch`: a GPU where JAX finds one); the simulations
 that train large batches take it as ``backend=`` (:func:`fep_core.experiments.simulation2`,
-:func:`fep_core.capacity.train_networks` and the Simulation-5 functions built on it).
+:func:`fep_core.capacity.train_networks` and the Simulation-5 functions built on it,
+:func:`fep_core.faces.train_faces` and the Simulation-6 functions built on it).
 :func:`as_numba_batch` brings a trained batch back to the CPU engine, where the analyses of
 :mod:`fep_core.metrics` run.
 

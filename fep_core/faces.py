@@ -45,6 +45,7 @@ import pandas as pd
 
 from . import cb, datasets, metrics, paper
 from ._validation import count, finite_array, flag, positive
+from .backends import as_numba_batch, make_batch
 from .experiments import MAX_VALUE
 from .network import AttractorBatch
 from .streams import EVAL_GENERALIZATION, EVAL_RETRIEVAL, TRAIN, stream
@@ -159,8 +160,7 @@ def _images(images, name="images"):
 
 
 def _networks(batch, n=None):
-    if not isinstance(batch, AttractorBatch):
-        raise TypeError(f"batch must be an AttractorBatch, got {type(batch).__name__}")
+    batch = as_numba_batch(batch)     # a JAX-trained batch is analysed on the CPU engine
     if n is not None and batch.n_nodes != n:
         raise ValueError(f"batch must have one node per pixel ({n}), got {batch.n_nodes}")
     return batch
@@ -209,7 +209,7 @@ def split(n_images, n_held_out=N_HELD_OUT, *, seed=0) -> FaceSplit:
 
 def train_faces(patterns, *, evidence, inverse_temperature, learning_rate,
                 epochs=TRAINING["epochs"], steps_per_epoch=TRAINING["steps_per_epoch"], seed=0,
-                progress=False):
+                progress=False, backend="numba"):
     """Train one network per setting on ``patterns``, all as one batch of the engine.
 
     Each epoch presents one pattern at random (bias ``evidence * pattern``) for
@@ -224,10 +224,12 @@ def train_faces(patterns, *, evidence, inverse_temperature, learning_rate,
     learning_rate : float or array (B,), >= 0
     epochs, steps_per_epoch : int >= 1
     seed : int >= 0
+    backend : "numba" (default) or "jax" — the engine (:func:`fep_core.backends.make_batch`;
+        ``"jax"`` runs on a GPU where JAX finds one, with its own random numbers)
 
     Returns
     -------
-    AttractorBatch of B networks of n nodes.
+    AttractorBatch (for ``backend="jax"``, JaxAttractorBatch) of B networks of n nodes.
     """
     pats = _images(patterns, "patterns")
     e, t, a = _settings(evidence, inverse_temperature, learning_rate)
@@ -236,7 +238,7 @@ def train_faces(patterns, *, evidence, inverse_temperature, learning_rate,
     seed = count(seed, "seed", minimum=0)
     flag(progress, "progress")
     rngs = [stream(seed, FACES, *_setting_key(*s), TRAIN) for s in zip(e, t, a)]
-    batch = AttractorBatch(len(e), pats.shape[1], rng=rngs)
+    batch = make_batch(len(e), pats.shape[1], rng=rngs, backend=backend)
     batch.train(pats, evidence=e, epochs=epochs, steps_per_epoch=steps_per_epoch,
                 inverse_temperature=t, learning_rate=a, progress=progress)
     return batch
@@ -288,7 +290,7 @@ def evaluate(batch, train, held_out, *, evidence, inverse_temperature, learning_
     """
     train = _images(train, "train")
     held_out = finite_array(held_out, "held_out", ndim=2)
-    _networks(batch, train.shape[1])
+    batch = _networks(batch, train.shape[1])
     if held_out.shape[0] < 1 or held_out.shape[1] != train.shape[1]:
         raise ValueError(f"held_out must be an array (H, {train.shape[1]}) with H >= 1, got "
                          f"shape {held_out.shape}")
@@ -391,7 +393,7 @@ def sweep(*, images=None, precisions=SWEEP_PRECISIONS, evidences=SWEEP_EVIDENCES
           learning_rates=SWEEP_LEARNING_RATES, n_held_out=N_HELD_OUT,
           epochs=TRAINING["epochs"], steps_per_epoch=TRAINING["steps_per_epoch"],
           trials=EVALUATION["trials"], eval_steps=EVALUATION["eval_steps"],
-          starts=SWEEP_STARTS, seed=0, progress=False):
+          starts=SWEEP_STARTS, seed=0, progress=False, backend="numba"):
     """Train and evaluate one network per (evidence, precision, learning rate) as one batch.
 
     Parameters
@@ -402,6 +404,8 @@ def sweep(*, images=None, precisions=SWEEP_PRECISIONS, evidences=SWEEP_EVIDENCES
     epochs, steps_per_epoch : training length (:func:`train_faces`)
     trials, eval_steps, starts : the evaluation (:func:`evaluate`)
     seed : int
+    backend : "numba" (default) or "jax" — the engine that trains (:func:`train_faces`); the
+        evaluation runs on the CPU engine
 
     Returns
     -------
@@ -416,8 +420,9 @@ def sweep(*, images=None, precisions=SWEEP_PRECISIONS, evidences=SWEEP_EVIDENCES
     e, t, a = (g.ravel() for g in np.meshgrid(*axes, indexing="ij"))
     parts = split(len(x), n_held_out, seed=seed)
     train, held = x[parts.train], x[parts.held_out]
-    batch = train_faces(train, evidence=e, inverse_temperature=t, learning_rate=a, epochs=epochs,
-                        steps_per_epoch=steps_per_epoch, seed=seed, progress=progress)
+    batch = as_numba_batch(train_faces(train, evidence=e, inverse_temperature=t, learning_rate=a,
+                                       epochs=epochs, steps_per_epoch=steps_per_epoch, seed=seed,
+                                       progress=progress, backend=backend))
     ev = evaluate(batch, train, held, evidence=e, inverse_temperature=t, learning_rate=a,
                   trials=trials, eval_steps=eval_steps, starts=starts, seed=seed)
     table = _table(e, t, a, batch, ev, train)
@@ -774,7 +779,7 @@ def simulation6(*, images=None, n_held_out=N_HELD_OUT, evidence=SETTINGS["eviden
                 learning_rate=SETTINGS["learning_rate"], epochs=TRAINING["epochs"],
                 steps_per_epoch=TRAINING["steps_per_epoch"], trials=EVALUATION["trials"],
                 eval_steps=EVALUATION["eval_steps"], n_examples=1, n_held_out_examples=0,
-                seed=0, progress=False):
+                seed=0, progress=False, backend="numba"):
     """Simulation 6 for one network: split, train, evaluate (attractors from every training
     face), and the reconstruction grid (:func:`reconstruction_grid`, one noise draw) of
     ``n_examples`` training faces (:func:`examples`, the example face first) followed by the
@@ -787,6 +792,8 @@ def simulation6(*, images=None, n_held_out=N_HELD_OUT, evidence=SETTINGS["eviden
 
     (4096 nodes, 360 training faces; after ``sklearn.datasets.fetch_olivetti_faces()`` once.
     Expect minutes for training and much longer for the attractors of 360 faces on two cores.)
+    ``backend="jax"`` trains on JAX (a GPU where JAX finds one; :func:`train_faces`); the
+    evaluation and the reconstructions run on the CPU engine.
     """
     x = _images(datasets.faces() if images is None else images)
     parts = split(len(x), n_held_out, seed=seed)
@@ -796,9 +803,11 @@ def simulation6(*, images=None, n_held_out=N_HELD_OUT, evidence=SETTINGS["eviden
         raise ValueError(f"n_held_out_examples must be at most the number of held-out faces "
                          f"({len(parts.held_out)}), got {extra}")
     train, held = x[parts.train], x[parts.held_out]
-    batch = train_faces(train, evidence=evidence, inverse_temperature=inverse_temperature,
-                        learning_rate=learning_rate, epochs=epochs,
-                        steps_per_epoch=steps_per_epoch, seed=seed, progress=progress)
+    batch = as_numba_batch(train_faces(train, evidence=evidence,
+                                       inverse_temperature=inverse_temperature,
+                                       learning_rate=learning_rate, epochs=epochs,
+                                       steps_per_epoch=steps_per_epoch, seed=seed,
+                                       progress=progress, backend=backend))
     ev = evaluate(batch, train, held, evidence=evidence, inverse_temperature=inverse_temperature,
                   learning_rate=learning_rate, trials=trials, eval_steps=eval_steps, seed=seed)
     shown = np.concatenate([chosen, parts.held_out[:extra]])

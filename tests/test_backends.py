@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from fep_core import capacity, datasets, experiments
+from fep_core import capacity, datasets, experiments, faces
 from fep_core.backends import BACKENDS, as_numba_batch, make_batch
 from fep_core.network import AttractorBatch
 from fep_core.streams import TRAIN, cell_key, stream
@@ -150,3 +150,52 @@ def test_capacity_networks_train_on_the_named_engine(reset):
     assert np.all(np.diag(r) > 0.8), np.diag(r)
     off = r[~np.eye(4, dtype=bool)]
     assert np.diag(r).min() > off.max() + 0.3, (np.diag(r), off)
+
+
+def _tiny_faces(count=10, seed=3):
+    return datasets.zscore(np.random.default_rng(seed).normal(size=(count, 16)))
+
+
+FACE_SETTINGS = dict(evidence=np.array([2.0, 5.0]), inverse_temperature=np.array([0.3, 1.0]),
+                     learning_rate=np.array([0.01, 0.03]), epochs=15, steps_per_epoch=3)
+
+
+def test_face_networks_train_on_the_named_engine():
+    x = _tiny_faces()
+    got = faces.train_faces(x, **FACE_SETTINGS, seed=2, backend="jax")
+    assert isinstance(got, JaxAttractorBatch)
+    s = FACE_SETTINGS
+    # each network's training stream, keyed by its setting (thousandths of the evidence,
+    # billionths of the precision and learning rate), as fep_core.faces keys it
+    rngs = [stream(2, faces.FACES, round(e * 1000), round(t * 1e9), round(a * 1e9), TRAIN)
+            for e, t, a in zip(s["evidence"], s["inverse_temperature"], s["learning_rate"])]
+    by_hand = JaxAttractorBatch(2, 16, rng=rngs)
+    by_hand.train(x, evidence=s["evidence"], epochs=s["epochs"],
+                  steps_per_epoch=s["steps_per_epoch"],
+                  inverse_temperature=s["inverse_temperature"], learning_rate=s["learning_rate"])
+    assert_array_equal(got.J, by_hand.J)
+    # the evaluation takes the JAX batch and runs on the CPU engine, as from its copy
+    kw = dict(evidence=s["evidence"], inverse_temperature=s["inverse_temperature"],
+              learning_rate=s["learning_rate"], trials=3, eval_steps=4, seed=2)
+    a = faces.evaluate(got, x[:7], x[7:], **kw)
+    b = faces.evaluate(as_numba_batch(by_hand), x[:7], x[7:], **kw)
+    assert_array_equal(a.retrieval, b.retrieval)
+    assert_array_equal(a.generalization, b.generalization)
+    assert_array_equal(a.fixed_points, b.fixed_points)
+
+
+def test_simulation6_and_the_sweep_on_jax_are_deterministic():
+    x = _tiny_faces()
+    kw = dict(images=x, n_held_out=3, trials=3, eval_steps=4, epochs=15, steps_per_epoch=3,
+              seed=1)
+    one = faces.simulation6(evidence=2.0, inverse_temperature=0.3, learning_rate=0.01,
+                            backend="jax", **kw)
+    again = faces.simulation6(evidence=2.0, inverse_temperature=0.3, learning_rate=0.01,
+                              backend="jax", **kw)
+    cpu = faces.simulation6(evidence=2.0, inverse_temperature=0.3, learning_rate=0.01, **kw)
+    assert_array_equal(one.J, again.J)
+    assert_array_equal(one.evaluation.retrieval, again.evaluation.retrieval)
+    assert not np.array_equal(one.J, cpu.J)              # its own training noise
+    sweep = faces.sweep(precisions=(0.3,), evidences=(2.0,), learning_rates=(0.01,), starts=4,
+                        backend="jax", **kw)
+    assert_array_equal(sweep.J[0], one.J)                # the same network as simulation6's
