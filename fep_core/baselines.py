@@ -818,10 +818,11 @@ def _cd_step(W, b, positive_moments, chains, k, gen):
 
 
 def train_boltzmann(patterns, *, k=1, persistent=False, epochs, learning_rate, n_chains=None,
-                    rng, trace=False):
+                    rng, trace=False, initial=None):
     """Learn a fully visible Boltzmann machine from patterns by CD-k or persistent CD.
 
-    From ``W = 0, b = 0``, each epoch takes one step up the batch gradient over all patterns,
+    From ``W = 0, b = 0`` (or ``initial``), each epoch takes one step up the batch gradient over
+    all patterns,
     ``W += learning_rate * grad_W``, ``b += learning_rate * grad_b``, with the gradient of
     :func:`cd_gradient`: CD-k restarts its ``n_chains`` chains at the patterns every epoch
     (chain c at pattern ``c mod K``); persistent CD starts them there once and carries them on.
@@ -837,6 +838,10 @@ def train_boltzmann(patterns, *, k=1, persistent=False, epochs, learning_rate, n
     rng : seed or numpy.random.Generator
     trace : bool -- also return the exact mean log-likelihood of the patterns before training
         and after each epoch (enumeration: N <= 20)
+    initial : None or (W, b) -- the machine to start from (W (N, N) symmetric with zero
+        diagonal, b (N,); not modified), to continue a training: CD-k runs split into calls on
+        one generator give the numbers of one call (persistent chains restart at the patterns
+        in each call)
 
     Returns
     -------
@@ -856,7 +861,18 @@ def train_boltzmann(patterns, *, k=1, persistent=False, epochs, learning_rate, n
     n = xi.shape[1]
     if trace:
         _enumerable(n, "patterns (trace=True)")
-    W, b = np.zeros((n, n)), np.zeros(n)
+    if initial is None:
+        W, b = np.zeros((n, n)), np.zeros(n)
+    else:
+        if not isinstance(initial, (tuple, list)) or len(initial) != 2:
+            raise TypeError("initial must be None or a pair (W, b)")
+        try:
+            W, b = (np.array(v, dtype=float) for v in _machine(*initial))
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"initial: {error}") from error
+        if W.shape[0] != n:
+            raise ValueError(f"initial must be a machine of {n} units (the patterns' columns), "
+                             f"got W of shape {W.shape}")
     moments = _moments(xi)
     start = _chains_from(xi, n_chains)
     chains = start.copy()

@@ -340,11 +340,10 @@ def binary_attractors(W, patterns, *, rng, bias=None):
 
 def continue_boltzmann(W, b, patterns, *, epochs, learning_rate=BOLTZMANN["learning_rate"],
                        k=BOLTZMANN["k"], rng, record=()):
-    """CD-k training of a Boltzmann machine from given couplings and biases.
-
-    :func:`fep_core.baselines.train_boltzmann` starts from zero; this continues from ``(W, b)``
-    with the same update (one batch step per epoch, chains restarted at the patterns), so that
-    from zero it gives ``train_boltzmann``'s numbers bit for bit with the same generator.
+    """CD-k training of a Boltzmann machine from given couplings and biases
+    (:func:`fep_core.baselines.train_boltzmann` with ``initial=(W, b)``), keeping copies along
+    the way: the training runs in segments between the epochs of ``record`` on one generator,
+    which gives the numbers of one uninterrupted run.
 
     Parameters
     ----------
@@ -358,24 +357,20 @@ def continue_boltzmann(W, b, patterns, *, epochs, learning_rate=BOLTZMANN["learn
     -------
     (W, b), or with ``record`` (W, b, {epoch: (W, b)})
     """
-    W = np.array(finite_array(W, "W", ndim=2), dtype=float)
-    b = np.array(finite_array(b, "b", ndim=1), dtype=float)
     epochs = count(epochs, "epochs", minimum=0)
-    learning_rate = positive(learning_rate, "learning_rate")
     marks = sorted({count(e, "record", minimum=0) for e in record})
     if marks and marks[-1] > epochs:
         raise ValueError(f"record must hold epochs from 0 to {epochs}, got {marks}")
     gen = as_generator(rng)
-    kept = {0: (W.copy(), b.copy())} if 0 in marks else {}
-    for e in range(1, epochs + 1):
-        gW, gb, _ = baselines.cd_gradient(W, b, patterns, k=k, rng=gen)
-        W = W + learning_rate * gW
-        b = b + learning_rate * gb
-        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
-            raise FloatingPointError("continue_boltzmann diverged; lower learning_rate")
-        if e in marks:
-            kept[e] = (W.copy(), b.copy())
-    return (W, b, kept) if marks else (W, b)
+    machine, done, kept = (W, b), 0, {}
+    for stop in marks + [epochs]:
+        machine = baselines.train_boltzmann(patterns, k=k, epochs=stop - done,
+                                            learning_rate=learning_rate, rng=gen,
+                                            initial=machine)
+        done = stop
+        if stop in marks:
+            kept[stop] = (machine[0].copy(), machine[1].copy())
+    return (*machine, kept) if marks else machine
 
 
 def _boltzmann(patterns, rng, *, epochs=BOLTZMANN["epochs"], record=()):

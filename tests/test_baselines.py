@@ -678,6 +678,31 @@ def test_training_bits_depend_on_the_seed_only():
     assert_array_equal(b0, 0.0)
 
 
+@pytest.mark.parametrize("split", [0, 7, 25])
+def test_cd_training_continued_from_initial_equals_one_run(split):
+    patterns = random_patterns(4, 7, 35)
+    kw = dict(k=1, learning_rate=0.1)
+    whole = bl.train_boltzmann(patterns, epochs=25, rng=8, **kw)
+    gen = np.random.default_rng(8)
+    first = bl.train_boltzmann(patterns, epochs=split, rng=gen, **kw)
+    kept = (first[0].copy(), first[1].copy())
+    rest = bl.train_boltzmann(patterns, epochs=25 - split, rng=gen, initial=first, **kw)
+    assert_array_equal(rest[0], whole[0])
+    assert_array_equal(rest[1], whole[1])
+    assert_array_equal(first[0], kept[0])               # the initial machine is not modified
+    assert_array_equal(first[1], kept[1])
+
+
+def test_training_from_a_machine_moves_it_toward_the_patterns():
+    patterns = random_patterns(3, 6, 36)
+    W0 = -bl.hebbian(patterns)                          # a machine that dislikes the patterns
+    b0 = np.zeros(6)
+    W, b, lls = bl.train_boltzmann(patterns, epochs=100, learning_rate=0.1, rng=1,
+                                   initial=(W0, b0), trace=True)
+    assert lls[0] == bl.log_likelihood(W0, b0, patterns)
+    assert lls[-1] > lls[0] + 1.0, lls[[0, -1]]
+
+
 # ---------------------------------------------------------------------------------------------
 # Validation: a bad argument is refused with an error that names it
 
@@ -735,6 +760,14 @@ B3 = np.zeros(3)
      "patterns"),
     (lambda: bl.train_boltzmann(np.ones((2, 21)), epochs=1, learning_rate=0.1, rng=0,
                                 trace=True), ValueError, "patterns"),
+    (lambda: bl.train_boltzmann(X3, epochs=1, learning_rate=0.1, rng=0, initial=W3), TypeError,
+     "initial"),
+    (lambda: bl.train_boltzmann(X3, epochs=1, learning_rate=0.1, rng=0,
+                                initial=(W3 + np.triu(W3 + 1, 1), B3)), ValueError, "initial"),
+    (lambda: bl.train_boltzmann(X3, epochs=1, learning_rate=0.1, rng=0,
+                                initial=(np.zeros((4, 4)), np.zeros(4))), ValueError, "initial"),
+    (lambda: bl.train_boltzmann(X3, epochs=1, learning_rate=0.1, rng=0,
+                                initial=(W3, np.full(3, np.nan))), ValueError, "initial"),
 ])
 def test_bad_arguments_are_named(call, error, match):
     with pytest.raises(error, match=match):
