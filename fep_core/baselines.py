@@ -822,10 +822,10 @@ def train_boltzmann(patterns, *, k=1, persistent=False, epochs, learning_rate, n
     """Learn a fully visible Boltzmann machine from patterns by CD-k or persistent CD.
 
     From ``W = 0, b = 0`` (or ``initial``), each epoch takes one step up the batch gradient over
-    all patterns,
-    ``W += learning_rate * grad_W``, ``b += learning_rate * grad_b``, with the gradient of
-    :func:`cd_gradient`: CD-k restarts its ``n_chains`` chains at the patterns every epoch
-    (chain c at pattern ``c mod K``); persistent CD starts them there once and carries them on.
+    all patterns, ``W += learning_rate * grad_W``, ``b += learning_rate * grad_b``, with the
+    gradient of :func:`cd_gradient`: CD-k restarts its ``n_chains`` chains at the patterns every
+    epoch (chain c at pattern ``c mod K``); persistent CD starts them there once and carries them
+    on.
 
     Parameters
     ----------

@@ -816,7 +816,8 @@ def simulation6(*, images=None, n_held_out=N_HELD_OUT, evidence=SETTINGS["eviden
                              params=dict(evidence=evidence,
                                          inverse_temperature=inverse_temperature,
                                          learning_rate=learning_rate, epochs=epochs,
-                                         steps_per_epoch=steps_per_epoch, seed=seed))
+                                         steps_per_epoch=steps_per_epoch, seed=seed,
+                                         backend=backend))
 
 
 def examples(parts, n=1, *, seed=0):

@@ -193,6 +193,7 @@ def test_simulation6_and_the_sweep_on_jax_are_deterministic():
     again = faces.simulation6(evidence=2.0, inverse_temperature=0.3, learning_rate=0.01,
                               backend="jax", **kw)
     cpu = faces.simulation6(evidence=2.0, inverse_temperature=0.3, learning_rate=0.01, **kw)
+    assert one.params["backend"] == "jax" and cpu.params["backend"] == "numba"
     assert_array_equal(one.J, again.J)
     assert_array_equal(one.evaluation.retrieval, again.evaluation.retrieval)
     assert not np.array_equal(one.J, cpu.J)              # its own training noise
