@@ -53,10 +53,15 @@ def as_numba_batch(batch, *, rng=None):
 
     ``rng``: the copy's generators; by default the JAX batch's own (``batch.generators``, the
     objects themselves), so that the analyses continue each network's stream as they do after
-    training on the CPU engine, and a seed gives the same numbers every time. Raises
-    ``TypeError`` naming ``batch`` for anything that is not a batch of either engine.
+    training on the CPU engine, and a seed gives the same numbers every time. An
+    :class:`AttractorBatch` keeps its own, so ``rng`` must then be None (a ``ValueError`` naming
+    it otherwise). Raises ``TypeError`` naming ``batch`` for anything that is not a batch of
+    either engine.
     """
     if isinstance(batch, AttractorBatch):
+        if rng is not None:
+            raise ValueError("rng must be None for an AttractorBatch: it is returned as it is, "
+                             "with its own generators")
         return batch
     from .jax_backend import JaxAttractorBatch
 

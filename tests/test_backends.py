@@ -82,6 +82,8 @@ def test_as_numba_batch_copies_couplings_and_state(dtype):
     assert twins[0].generators[0].random() == twins[1].generators[0].random()
     numba_batch = AttractorBatch(1, 3, rng=0)
     assert as_numba_batch(numba_batch) is numba_batch          # no copy on the CPU engine
+    with pytest.raises(ValueError, match="rng must be None"):   # it keeps its own generators
+        as_numba_batch(numba_batch, rng=1)
     with pytest.raises(TypeError, match="batch must be"):
         as_numba_batch(np.zeros((2, 5, 5)))
 

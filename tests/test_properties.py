@@ -556,7 +556,6 @@ CASES = [
           "dtype": "float64"}, aliases={"n_nodes": ("coupling",)}, target=backends.make_batch),
     case("backends.as_numba_batch", backends.as_numba_batch,
          {"batch": Fresh(_batch23, "AttractorBatch of 2 networks"), "rng": None},
-         skip={"rng": "read only for a JaxAttractorBatch (tests/test_backends.py)"},
          target=backends.as_numba_batch),
     case("network.AttractorBatch.state", _set_attr(_batch23, "state"),
          {"value": np.array([STATE3, -STATE3])}, target=network.AttractorBatch.state,
