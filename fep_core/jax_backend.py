@@ -74,13 +74,7 @@ from functools import partial
 import numpy as np
 
 from ._validation import choice, count, finite_array, flag, generators, positive, positive_array
-from .network import (
-    RelaxResult,
-    TrainingTrace,
-    antisymmetric_part,
-    asymmetry,
-    symmetric_part,
-)
+from .network import AttractorBatch, RelaxResult
 
 try:                                    # optional: only this module imports JAX
     import jax
@@ -642,15 +636,6 @@ class JaxAttractorBatch:
             self._J = jax.device_put(np.array(J, dtype=self.dtype))
         self._h = None
 
-    def symmetric_part(self):
-        return symmetric_part(self.J)
-
-    def antisymmetric_part(self):
-        return antisymmetric_part(self.J)
-
-    def asymmetry(self):
-        return asymmetry(self.J)
-
     # -- free energy ------------------------------------------------------------------------
     def _bias_array(self, bias):
         B, n = self.n_networks, self.n_nodes
@@ -670,16 +655,6 @@ class JaxAttractorBatch:
         if not np.all(np.isfinite(out)):
             raise ValueError("J and bias are too large: the macro VFE overflows")
         return out
-
-    def vfe(self, bias=None):
-        """Macro-scale VFE at the current state (:func:`fep_core.network.macro_vfe`), (B,)."""
-        return self._vfe_parts(bias)[:, 0]
-
-    def complexity(self, bias=None):
-        return self._vfe_parts(bias)[:, 1]
-
-    def accuracy(self, bias=None):
-        return self._vfe_parts(bias)[:, 2]
 
     # -- dynamics ---------------------------------------------------------------------------
     def _check_uniforms(self, uniforms, steps):
@@ -861,48 +836,23 @@ class JaxAttractorBatch:
             return (out["means"] / K).astype(dt)
         return out[record]
 
-    def run(self, bias, steps, *, inverse_temperature=1.0, learning_rate=0.0, stochastic=True,
-            schedule="synchronous", uniforms=None, node_order=None, progress=False):
-        """Run ``steps`` steps with a constant bias, learning if ``learning_rate > 0`` (see
-        :meth:`fep_core.network.AttractorBatch.run`). Returns the states (B, steps, n)."""
-        steps = count(steps, "steps")
-        b = self._bias_array(bias)
-        return self.simulate(b[:, None, :], np.zeros((self.n_networks, steps), np.int64),
-                             steps_per_segment=1, inverse_temperature=inverse_temperature,
-                             learning_rate=learning_rate, stochastic=stochastic,
-                             schedule=schedule, uniforms=uniforms, node_order=node_order,
-                             record="states", progress=progress)
-
     def _pattern_order(self, n_patterns, epochs, order):
         choice(order, "order", {"random", "sequential"})
         if order == "sequential":
             return np.tile(np.arange(epochs) % n_patterns, (self.n_networks, 1))
         return np.stack([g.integers(0, n_patterns, size=epochs) for g in self._rngs])
 
-    def train(self, patterns, *, evidence=1.0, epochs, steps_per_epoch, inverse_temperature,
-              learning_rate, order="random", record=False, schedule="synchronous",
-              uniforms=None, prediction="code", progress=False):
-        """Continuous learning, one pattern per epoch (see
-        :meth:`fep_core.network.AttractorBatch.train`). Returns a
-        :class:`~fep_core.network.TrainingTrace` (arrays with a leading axis B)."""
-        pats = finite_array(patterns, "patterns", ndim=2)
-        if pats.shape[1] != self.n_nodes or pats.shape[0] < 1:
-            raise ValueError(f"patterns must have shape (P, {self.n_nodes}), got {pats.shape}")
-        epochs = count(epochs, "epochs")
-        steps_per_epoch = count(steps_per_epoch, "steps_per_epoch")
-        evidence = _per_network(evidence, "evidence", self.n_networks, allow_zero=False)
-        positive_array(inverse_temperature, "inverse_temperature")
-        positive_array(learning_rate, "learning_rate", allow_zero=True)
-        flag(record, "record")
-        idx = self._pattern_order(pats.shape[0], epochs, order)
-        tr = self.simulate(pats, idx, scale=evidence, steps_per_segment=steps_per_epoch,
-                           inverse_temperature=inverse_temperature, learning_rate=learning_rate,
-                           schedule=schedule, uniforms=uniforms, prediction=prediction,
-                           record="trace" if record else None, progress=progress)
-        empty = np.zeros((self.n_networks, 0))
-        if tr is None:
-            return TrainingTrace(idx, empty, empty, empty, empty)
-        return TrainingTrace(idx, tr[..., 0], tr[..., 1], tr[..., 2], tr[..., 3])
+    # AttractorBatch's own methods, shared rather than written twice: they only validate their
+    # arguments and call J, _bias_array, _vfe_parts, _pattern_order and simulate, which this
+    # class implements with JAX.
+    symmetric_part = AttractorBatch.symmetric_part
+    antisymmetric_part = AttractorBatch.antisymmetric_part
+    asymmetry = AttractorBatch.asymmetry
+    vfe = AttractorBatch.vfe
+    complexity = AttractorBatch.complexity
+    accuracy = AttractorBatch.accuracy
+    run = AttractorBatch.run
+    train = AttractorBatch.train
 
     def relax(self, start, *, inverse_temperature=1.0, bias=None, tol=1e-10, max_steps=1000):
         """Deterministic dynamics ``x <- L(iT (b + J x))`` from ``start`` to a fixed point (see
