@@ -65,6 +65,25 @@ def boxplot(**kwargs):
         return sns.boxplot(**kwargs)
 
 
+def angle_rows(ax, data, order, labels, palette, *, size, jitter, alpha):
+    """Pairwise angles as rows of points over white box plots (``data``: columns ``set`` and
+    ``angle``; one row per name of ``order``, labelled by ``labels``; ``palette``: set name ->
+    colour), with the red line at 90° (orthogonal) and the axis from 0° to 180°: the angle
+    figures of Simulations 2 and 6."""
+    import seaborn as sns
+
+    boxplot(data=data, x="angle", y="set", order=order, ax=ax, color="white", width=0.6,
+            fliersize=0, linewidth=1.0, whis=(0, 100))
+    sns.stripplot(data=data, x="angle", y="set", order=order, hue="set", palette=palette,
+                  legend=False, ax=ax, size=size, jitter=jitter, alpha=alpha)
+    ax.axvline(90, color="red", lw=1.2, zorder=0)
+    ax.set_xlim(-3, 183)
+    ax.set_xticks([0, 45, 90, 135, 180])
+    ax.set_yticks(range(len(order)), labels)
+    ax.set_xlabel("angle between two vectors (°)")
+    ax.set_ylabel("")
+
+
 DIGIT_CMAP = "gray_r"       # the digits of Simulations 2 and 4
 
 

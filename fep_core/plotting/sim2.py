@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import analysis, datasets, metrics, paper
-from . import axes_array as _axes_array, boxplot, digit_image as _image, new_axes
+from . import angle_rows, axes_array as _axes_array, boxplot, digit_image as _image, new_axes
 from .layout import column_figsize, figure_function
 
 # Heatmap panels of the paper's Fig 4A: column -> (title, colour-bar label, colour map, which
@@ -215,7 +215,6 @@ def plot_angle_histograms(cells, ax=None, *, digits=None):
     90° (orthogonal). Each row's label gives the number of pairs and the mean ``|90 - angle|``
     (:func:`metrics.orthogonality`). ``ax``: None or one axes.
     """
-    import seaborn as sns
 
     d = datasets.digits() if digits is None else digits
     sets = [("training digits", d.train)] + [(n, c.attractors) for n, c in cells.items()]
@@ -231,16 +230,7 @@ def plot_angle_histograms(cells, ax=None, *, digits=None):
     data = pd.concat(frames, ignore_index=True)
     order = [name for name, _ in sets]
     palette = {name: REGIME_COLOURS.get(name, "0.45") for name in order}
-    boxplot(data=data, x="angle", y="set", order=order, ax=ax, color="white", width=0.6,
-             fliersize=0, linewidth=1.0, whis=(0, 100))
-    sns.stripplot(data=data, x="angle", y="set", order=order, hue="set", palette=palette,
-                  legend=False, ax=ax, size=3.5, jitter=0.22, alpha=0.8)
-    ax.axvline(90, color="red", lw=1.2, zorder=0)
-    ax.set_xlim(-3, 183)
-    ax.set_xticks([0, 45, 90, 135, 180])
-    ax.set_yticks(range(len(order)), labels)
-    ax.set_xlabel("angle between two vectors (°)")
-    ax.set_ylabel("")
+    angle_rows(ax, data, order, labels, palette, size=3.5, jitter=0.22, alpha=0.8)
     return fig
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import metrics
-from . import axes_array as _axes_array, boxplot, new_axes
+from . import angle_rows, axes_array as _axes_array, boxplot, new_axes
 from .layout import column_figsize, figure_function
 
 FACE_CMAP = "gray"
@@ -140,7 +140,6 @@ def plot_angles(sets, ax=None):
     """Pairwise angles (distinct pairs) of each set of vectors (``sets``: label -> array (m, n)):
     one row of points per set over a box plot, the red line at 90° (orthogonal); each label
     gives the number of pairs and the mean ``|90 − angle|``. ``ax``: None or one axes."""
-    import seaborn as sns
 
     fig, ax = new_axes(ax, figsize=column_figsize(0.6 + 0.7 * len(sets)))
     frames, labels = [], []
@@ -152,17 +151,8 @@ def plot_angles(sets, ax=None):
                       if ang.size else f"{name}\nno pairs")
     data = pd.concat(frames, ignore_index=True)
     order = list(sets)
-    boxplot(data=data, x="angle", y="set", order=order, ax=ax, color="white", width=0.6,
-            fliersize=0, linewidth=1.0, whis=(0, 100))
-    sns.stripplot(data=data, x="angle", y="set", order=order, hue="set",
-                  palette={name: f"C{k}" for k, name in enumerate(order)}, legend=False, ax=ax,
-                  size=2.5, jitter=0.25, alpha=0.5)
-    ax.axvline(90, color="red", lw=1.2, zorder=0)
-    ax.set_xlim(-3, 183)
-    ax.set_xticks([0, 45, 90, 135, 180])
-    ax.set_yticks(range(len(order)), labels)
-    ax.set_xlabel("angle between two vectors (°)")
-    ax.set_ylabel("")
+    angle_rows(ax, data, order, labels, {name: f"C{k}" for k, name in enumerate(order)},
+               size=2.5, jitter=0.25, alpha=0.5)
     return fig
 
 
